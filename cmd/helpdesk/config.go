@@ -1,0 +1,123 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the whole configuration, read once in main from environment
+// variables, which flags of the same name override.
+type Config struct {
+	DatabaseURL string
+	DataDir     string
+	HTTPAddr    string
+	BaseURL     string
+	IMAPURL     string
+	SMTPURL     string
+	SMTPListen  string
+	From        string
+	Secret      string
+}
+
+type setting struct {
+	env, flag, def, help string
+	dst                  *string
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"HELPDESK_DATABASE_URL", "database-url", "", "PostgreSQL URL; unset: a private cluster under DATA_DIR/pg", &c.DatabaseURL},
+		{"HELPDESK_DATA_DIR", "data-dir", "./helpdesk-data", "local state", &c.DataDir},
+		{"HELPDESK_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "web listener", &c.HTTPAddr},
+		{"HELPDESK_BASE_URL", "base-url", "http://localhost:8080", "public URL used in mailed links", &c.BaseURL},
+		{"HELPDESK_IMAP_URL", "imap-url", "", "mailboxes to poll, comma-separated imaps://user:pass@host/INBOX", &c.IMAPURL},
+		{"HELPDESK_SMTP_URL", "smtp-url", "", "relay for outbound mail; unset: DATA_DIR/outbox/*.eml", &c.SMTPURL},
+		{"HELPDESK_SMTP_LISTEN", "smtp-listen", "", "address of the built-in SMTP intake; unset: off", &c.SMTPListen},
+		{"HELPDESK_FROM", "from", "helpdesk@localhost", "the helpdesk's address", &c.From},
+		{"HELPDESK_SECRET", "secret", "", "key for signed tokens and sessions; unset: generated once in DATA_DIR/secret", &c.Secret},
+	}
+}
+
+// register adds the configuration flags to fs, with the environment (or
+// the default) as each flag's default.
+func (c *Config) register(fs *flag.FlagSet) {
+	for _, s := range c.settings() {
+		def := s.def
+		if v, ok := os.LookupEnv(s.env); ok {
+			def = v
+		}
+		fs.StringVar(s.dst, s.flag, def, s.help+" ($"+s.env+")")
+	}
+}
+
+// finish validates the configuration and fills in derived values.
+func (c *Config) finish() error {
+	var errs []error
+	if c.DataDir == "" {
+		c.DataDir = "./helpdesk-data"
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.DataDir = abs
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("HELPDESK_BASE_URL %q must be an http(s) URL", c.BaseURL))
+	}
+	if a, err := mail.ParseAddress(c.From); err != nil {
+		errs = append(errs, fmt.Errorf("HELPDESK_FROM %q is not an address: %v", c.From, err))
+	} else {
+		c.From = a.Address
+	}
+	return errors.Join(errs...)
+}
+
+// FromDomain is the domain of the helpdesk's address, used in Message-IDs.
+func (c *Config) FromDomain() string {
+	if at := strings.LastIndexByte(c.From, '@'); at >= 0 {
+		return c.From[at+1:]
+	}
+	return "localhost"
+}
+
+// secretKey returns HELPDESK_SECRET, or the key kept in the data dir,
+// generating it on first use.
+func (c *Config) secretKey() ([]byte, error) {
+	if c.Secret != "" {
+		return []byte(c.Secret), nil
+	}
+	path := filepath.Join(c.DataDir, "secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	key := hex.EncodeToString(raw)
+	// O_EXCL: of two processes starting at once, one writes and both read.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		_, err = f.WriteString(key + "\n")
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return []byte(key), nil
+	}
+	b, rerr := os.ReadFile(path)
+	if rerr != nil {
+		return nil, fmt.Errorf("secret: %w", errors.Join(err, rerr))
+	}
+	return []byte(strings.TrimSpace(string(b))), nil
+}

@@ -1,0 +1,152 @@
+// Command helpdesk is an email-first helpdesk: citizens and regional offices
+// write in by mail or through the web portal, agents answer from the web
+// panel or their mail client, and every complaint gets a ticket number, a
+// deadline and a traceable history.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string // "agent add"
+	args    string
+	summary string
+	run     func(ctx context.Context, env *cmdEnv, fs *flag.FlagSet, args []string) error
+	flags   func(fs *flag.FlagSet)
+}
+
+// cmdEnv is what every command gets: configuration, log and I/O.
+type cmdEnv struct {
+	cfg    Config
+	log    *slog.Logger
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// exitError carries a specific exit status (75 for the MTA to retry).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func commands() []*command {
+	return []*command{
+		serveCommand(),
+		migrateCommand(),
+		agentAddCommand(),
+		departmentAddCommand(),
+		topicAddCommand(),
+		apikeyCreateCommand(),
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout, cmds)
+		return 0
+	}
+	var cmd *command
+	var rest []string
+	for _, c := range cmds {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			cmd, rest = c, args[len(words):]
+			break
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "helpdesk: unknown command %q\n\n", strings.Join(args, " "))
+		usage(stderr, cmds)
+		return 2
+	}
+	env := &cmdEnv{stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet("helpdesk "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: helpdesk %s %s\n\n%s\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
+		fs.PrintDefaults()
+	}
+	env.cfg.register(fs)
+	if cmd.flags != nil {
+		cmd.flags(fs)
+	}
+	positional, err := parseInterspersed(fs, rest)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	env.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := env.cfg.finish(); err != nil {
+		fmt.Fprintf(stderr, "helpdesk: configuration: %v\n", err)
+		return 2
+	}
+	if err := cmd.run(ctx, env, fs, positional); err != nil {
+		fmt.Fprintf(stderr, "helpdesk %s: %v\n", cmd.name, err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		var v *tickets.ValidationError
+		if errors.As(err, &v) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer, cmds []*command) {
+	fmt.Fprintln(w, "helpdesk: an email-first helpdesk\n\nusage: helpdesk COMMAND [flags]\n\ncommands:")
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'helpdesk COMMAND --help' for a command's flags. Configuration comes from HELPDESK_* environment variables; flags override them.")
+}
+
+// parseInterspersed parses flags wherever they stand, so that both
+// `topic add NAME --department D` (the documented form) and
+// `topic add --department D NAME` work.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

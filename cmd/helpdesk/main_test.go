@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/kemsos/helpdesk/internal/pgtest"
+	"github.com/kemsos/helpdesk/migrations"
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func migrated(dsn string) error {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return migrations.Apply(context.Background(), db, nil)
+}
+
+// testEnv is a helpdesk's web layer on its own database.
+type testEnv struct {
+	t     *testing.T
+	dsn   string
+	db    *sqlx.DB
+	store *tickets.Store
+	srv   *server
+	http  *httptest.Server
+	key   string
+	cfg   *Config
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	dsn := pgtest.NewDB(t, "migrated", migrated)
+	db := sqlx.MustOpen("postgres", dsn)
+	t.Cleanup(func() { db.Close() })
+	cfg := &Config{DatabaseURL: dsn, DataDir: t.TempDir(), BaseURL: "http://localhost:8080", From: "helpdesk@kemsos.go.id", Secret: "test-secret-0123456789abcdef0123456789"}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store := tickets.New(db, tickets.Opts{Log: log})
+	srv := newServer(cfg, store, log)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	key, _, err := store.CreateAPIKey(context.Background(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, dsn: dsn, db: db, store: store, srv: srv, http: hs, key: key, cfg: cfg}
+}
+
+// api sends a JSON request with the env's key and decodes the answer.
+func (e *testEnv) api(method, path string, body any, out any) int {
+	e.t.Helper()
+	return e.apiWithKey(e.key, method, path, body, out)
+}
+
+func (e *testEnv) apiWithKey(key, method, path string, body any, out any) int {
+	e.t.Helper()
+	k := e.key
+	e.key = key
+	defer func() { e.key = k }()
+	return e.apiAt(e.http.URL, method, path, body, out)
+}
+
+// apiAt sends the request to the helpdesk at base.
+func (e *testEnv) apiAt(base, method, path string, body any, out any) int {
+	e.t.Helper()
+	key := e.key
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, _ := json.Marshal(b)
+		rd = bytes.NewReader(buf)
+	}
+	req, _ := http.NewRequest(method, base+path, rd)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, raw, err)
+		}
+	}
+	return resp.StatusCode
+}

@@ -1,0 +1,140 @@
+// Package migrations holds the schema as numbered, forward-only SQL files
+// embedded in the binary, and applies them. Each file runs in its own
+// transaction together with its version bump; an advisory lock makes two
+// processes starting at once take turns.
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed *.sql
+var files embed.FS
+
+// lockKey is the advisory lock that serialises migrations ("hdmigrat").
+const lockKey = 0x68646d6967726174
+
+// Migration is one numbered file.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// All returns the embedded migrations in order.
+func All() ([]Migration, error) {
+	names, err := fs.Glob(files, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, n := range names {
+		num, _, ok := strings.Cut(n, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migrations: %s: name must be NNNN_what.sql", n)
+		}
+		body, err := files.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: n, SQL: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i, m := range ms {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migrations: %s: expected version %d", m.Name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// Latest is the newest schema version this binary knows.
+func Latest() int {
+	ms, err := All()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
+}
+
+// Apply brings the database up to the newest version. It refuses a schema
+// newer than this binary knows: an older binary must not run against it.
+func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ms, err := All()
+	if err != nil {
+		return err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(lockKey)); err != nil {
+		return fmt.Errorf("migrations: lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(lockKey))
+
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version     integer PRIMARY KEY,
+		name        text NOT NULL,
+		applied_at  timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	var current int
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("migrations: the database schema is version %d but this binary knows only up to %d; run a newer helpdesk", current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		log.Info("applying migration", "version", m.Version, "name", m.Name)
+		if err := applyOne(ctx, conn, m); err != nil {
+			return err
+		}
+	}
+	if current < len(ms) {
+		log.Info("database schema up to date", "version", len(ms))
+	}
+	return nil
+}
+
+func applyOne(ctx context.Context, conn *sql.Conn, m Migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrations: %s: %w", m.Name, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("migrations: %s: %w", m.Name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+		return fmt.Errorf("migrations: %s: %w", m.Name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrations: %s: %w", m.Name, err)
+	}
+	return nil
+}
+
+// Version reports the database's current schema version (0 when empty).
+func Version(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v)
+	if err != nil && strings.Contains(err.Error(), "does not exist") {
+		return 0, nil
+	}
+	return v, err
+}

@@ -1,0 +1,204 @@
+package tickets
+
+import (
+	"context"
+	"strings"
+)
+
+// change runs an agent's or the system's action on a locked ticket.
+func (s *Store) change(ctx context.Context, op string, ticketID int64, a Actor, fn func(tx *Tx, t *Ticket) error) error {
+	if a.Kind == ActorUser {
+		return wrap(op, ErrForbidden)
+	}
+	if a.Kind == ActorAgent && (a.Agent == nil || !a.Agent.Active) {
+		return wrap(op, ErrForbidden)
+	}
+	err := s.InTx(ctx, func(tx *Tx) error {
+		t, err := getTicket(ctx, tx, "t.id = $1", ticketID, true)
+		if err != nil {
+			return err
+		}
+		if a.Kind == ActorAgent && !a.Agent.CanSeeDepartment(t.DepartmentID) {
+			return ErrForbidden
+		}
+		return fn(tx, t)
+	})
+	return wrap(op, err)
+}
+
+// Claim assigns the ticket to the acting agent (Gambar 14). Claiming a
+// ticket someone else holds is a conflict: use Assign to take it over.
+func (s *Store) Claim(ctx context.Context, ticketID int64, agent *Agent) error {
+	a := AgentActor(agent)
+	return s.change(ctx, "claim", ticketID, a, func(tx *Tx, t *Ticket) error {
+		if t.AssigneeID.Valid {
+			if t.AssigneeID.Int64 == int64(agent.ID) {
+				return nil
+			}
+			return ErrConflict
+		}
+		return s.setAssignee(ctx, tx, t, a, agent, "claimed")
+	})
+}
+
+// Assign gives the ticket to agent to, who must be able to see its
+// department; nil releases the assignment.
+func (s *Store) Assign(ctx context.Context, ticketID int64, a Actor, to *Agent) error {
+	return s.change(ctx, "assign", ticketID, a, func(tx *Tx, t *Ticket) error {
+		if to != nil && (!to.Active || !to.CanSeeDepartment(t.DepartmentID)) {
+			v := &ValidationError{}
+			v.add("assignee", to.Name+" cannot work tickets of "+t.DepartmentName)
+			return v
+		}
+		if to == nil && !t.AssigneeID.Valid || to != nil && t.AssigneeID.Valid && t.AssigneeID.Int64 == int64(to.ID) {
+			return nil
+		}
+		return s.setAssignee(ctx, tx, t, a, to, "assigned")
+	})
+}
+
+func (s *Store) setAssignee(ctx context.Context, tx *Tx, t *Ticket, a Actor, to *Agent, event string) error {
+	var id any
+	data := map[string]string{"to": ""}
+	if to != nil {
+		id = to.ID
+		data["to"] = to.Name
+	}
+	if t.AssigneeName.Valid {
+		data["from"] = t.AssigneeName.String
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET assignee_id = $2, updated_at = $3 WHERE id = $1`, t.ID, id, s.now()); err != nil {
+		return err
+	}
+	if _, err := s.event(ctx, tx, t, a, event, data); err != nil {
+		return err
+	}
+	nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	if err != nil {
+		return err
+	}
+	kind := ChangeAssigned
+	if event == "claimed" {
+		kind = ChangeClaimed
+	}
+	return s.fire(ctx, tx, &Change{Kind: kind, Ticket: nt, Actor: a, Detail: data})
+}
+
+// SetStatus changes the status. Setting Open on a Resolved or Closed ticket
+// gives it a fresh due date, as a reopen on reply does.
+func (s *Store) SetStatus(ctx context.Context, ticketID int64, a Actor, status string) error {
+	status = strings.ToLower(strings.TrimSpace(status))
+	if !ValidStatus(status) {
+		v := &ValidationError{}
+		v.add("status", "must be open, resolved or closed")
+		return v
+	}
+	return s.change(ctx, "set status", ticketID, a, func(tx *Tx, t *Ticket) error {
+		if t.Status == status {
+			return nil
+		}
+		return s.setStatus(ctx, tx, t, a, status)
+	})
+}
+
+func (s *Store) setStatus(ctx context.Context, tx *Tx, t *Ticket, a Actor, status string) error {
+	now := s.now()
+	var q string
+	switch status {
+	case StatusOpen:
+		q = `UPDATE tickets SET status = 'open', resolved_at = NULL, closed_at = NULL, overdue = false, updated_at = $2,
+			due_at = $2::timestamptz + make_interval(hours => coalesce((SELECT grace_hours FROM sla_plans WHERE id = tickets.sla_plan_id), 48))
+			WHERE id = $1`
+	case StatusResolved:
+		q = `UPDATE tickets SET status = 'resolved', resolved_at = $2, closed_at = NULL, updated_at = $2 WHERE id = $1`
+	case StatusClosed:
+		q = `UPDATE tickets SET status = 'closed', closed_at = $2, updated_at = $2 WHERE id = $1`
+	}
+	if _, err := tx.ExecContext(ctx, q, t.ID, now); err != nil {
+		return err
+	}
+	data := map[string]string{"from": t.Status, "to": status}
+	if _, err := s.event(ctx, tx, t, a, "status", data); err != nil {
+		return err
+	}
+	nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	if err != nil {
+		return err
+	}
+	return s.fire(ctx, tx, &Change{Kind: ChangeStatus, Ticket: nt, Actor: a, Detail: data})
+}
+
+// SetPriority changes the priority.
+func (s *Store) SetPriority(ctx context.Context, ticketID int64, a Actor, priority string) error {
+	priority = strings.ToLower(strings.TrimSpace(priority))
+	if !ValidPriority(priority) {
+		v := &ValidationError{}
+		v.add("priority", "must be low, normal, high or emergency")
+		return v
+	}
+	return s.change(ctx, "set priority", ticketID, a, func(tx *Tx, t *Ticket) error {
+		if t.Priority == priority {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET priority = $2, updated_at = $3 WHERE id = $1`, t.ID, priority, s.now()); err != nil {
+			return err
+		}
+		data := map[string]string{"from": t.Priority, "to": priority}
+		if _, err := s.event(ctx, tx, t, a, "priority", data); err != nil {
+			return err
+		}
+		nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+		if err != nil {
+			return err
+		}
+		return s.fire(ctx, tx, &Change{Kind: ChangePriority, Ticket: nt, Actor: a, Detail: data})
+	})
+}
+
+// Transfer moves the ticket to another department, with a reason that is
+// shown in the thread (Gambar 19–21). An assignee who cannot see the new
+// department is released.
+func (s *Store) Transfer(ctx context.Context, ticketID int64, a Actor, departmentID int, reason string) error {
+	reason = strings.TrimSpace(reason)
+	v := &ValidationError{}
+	if reason == "" {
+		v.add("reason", "a reason for the transfer is required")
+	}
+	var dept Department
+	if err := s.db.GetContext(ctx, &dept, `SELECT id, name FROM departments WHERE id = $1`, departmentID); err != nil {
+		v.add("department", "no such department")
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.change(ctx, "transfer", ticketID, a, func(tx *Tx, t *Ticket) error {
+		if t.DepartmentID == dept.ID {
+			v.add("department", "the ticket is already in "+dept.Name)
+			return v
+		}
+		keep := true
+		if t.AssigneeID.Valid {
+			as, err := s.AgentByID(ctx, int(t.AssigneeID.Int64))
+			if err != nil {
+				return err
+			}
+			keep = as.CanSeeDepartment(dept.ID)
+		}
+		q := `UPDATE tickets SET department_id = $2, updated_at = $3 WHERE id = $1`
+		if !keep {
+			q = `UPDATE tickets SET department_id = $2, updated_at = $3, assignee_id = NULL WHERE id = $1`
+		}
+		if _, err := tx.ExecContext(ctx, q, t.ID, dept.ID, s.now()); err != nil {
+			return err
+		}
+		data := map[string]string{"from": t.DepartmentName, "to": dept.Name, "reason": reason}
+		if _, err := s.event(ctx, tx, t, a, "transferred", data); err != nil {
+			return err
+		}
+		nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+		if err != nil {
+			return err
+		}
+		return s.fire(ctx, tx, &Change{Kind: ChangeTransferred, Ticket: nt, Actor: a, Detail: data})
+	})
+}

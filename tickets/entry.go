@@ -1,0 +1,227 @@
+package tickets
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"path"
+	"strings"
+	"time"
+)
+
+// newEntry is a thread entry about to be written.
+type newEntry struct {
+	TicketID    int64
+	Kind        string
+	Actor       Actor
+	Body        string
+	BodyHTML    string
+	Event       string
+	EventData   map[string]string
+	Source      string
+	MessageID   string
+	Headers     map[string]string
+	Attachments []NewAttachment
+	At          time.Time
+}
+
+// insertEntry writes an entry with its attachments, records its Message-ID
+// for threading, and adds its text to the ticket's search vector.
+func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, error) {
+	var data, headers any
+	if n.EventData != nil {
+		b, _ := json.Marshal(n.EventData)
+		data = b
+	}
+	if len(n.Headers) > 0 {
+		b, _ := json.Marshal(n.Headers)
+		headers = b
+	}
+	var event any
+	if n.Kind == KindEvent {
+		event = n.Event
+	}
+	if n.Source == "" {
+		n.Source = SourceWeb
+	}
+	if n.At.IsZero() {
+		n.At = s.now()
+	}
+	mid := CanonicalMessageID(n.MessageID)
+	var midArg any
+	if mid != "" {
+		midArg = mid
+	}
+	var e Entry
+	err := tx.GetContext(ctx, &e, `
+		INSERT INTO entries (ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, headers, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		RETURNING id, ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, created_at`,
+		n.TicketID, n.Kind, n.Actor.userID(), n.Actor.agentID(), sanitizeText(n.Body), n.BodyHTML, event, data, n.Source, midArg, headers, n.At)
+	if err != nil {
+		return nil, fmt.Errorf("insert entry: %w", err)
+	}
+	if n.Actor.Kind != ActorSystem {
+		e.AuthorEmail.String, e.AuthorEmail.Valid = n.Actor.Email, true
+		e.AuthorName.String, e.AuthorName.Valid = n.Actor.Name, true
+	}
+	if mid != "" {
+		if err := recordMessageID(ctx, tx, mid, n.TicketID, e.ID); err != nil {
+			return nil, err
+		}
+	}
+	for i, a := range n.Attachments {
+		att, err := insertAttachment(ctx, tx, e.ID, a, i)
+		if err != nil {
+			return nil, err
+		}
+		e.Attachments = append(e.Attachments, *att)
+	}
+	if n.Kind != KindEvent && strings.TrimSpace(e.Body) != "" {
+		// A ticket's vector stops growing at 20 000 lexemes, far below
+		// tsvector's 1 MB limit; the first pages of a thread are what
+		// people search for.
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET search = search || `+fmt.Sprintf(searchVector, 2, 2)+`
+			WHERE id = $1 AND length(search) < 20000`, n.TicketID, e.Body); err != nil {
+			return nil, fmt.Errorf("index entry: %w", err)
+		}
+	}
+	return &e, nil
+}
+
+// RecordMessageID remembers that a Message-ID (one the helpdesk sent, or
+// received) belongs to a ticket, so replies naming it thread there.
+func (s *Store) RecordMessageID(ctx context.Context, tx *Tx, messageID string, ticketID, entryID int64) error {
+	return recordMessageID(ctx, tx, CanonicalMessageID(messageID), ticketID, entryID)
+}
+
+func recordMessageID(ctx context.Context, tx *Tx, mid string, ticketID, entryID int64) error {
+	if mid == "" {
+		return nil
+	}
+	var entry any
+	if entryID != 0 {
+		entry = entryID
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO message_ids (message_id, ticket_id, entry_id) VALUES ($1, $2, $3)
+		ON CONFLICT (message_id) DO NOTHING`, mid, ticketID, entry)
+	if err != nil {
+		return fmt.Errorf("record message-id: %w", err)
+	}
+	return nil
+}
+
+func insertAttachment(ctx context.Context, tx *Tx, entryID int64, a NewAttachment, i int) (*Attachment, error) {
+	sum := sha256.Sum256(a.Data)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`,
+		sum[:], len(a.Data), a.Data); err != nil {
+		return nil, fmt.Errorf("store attachment: %w", err)
+	}
+	name := cleanFilename(a.Name)
+	if name == "" {
+		name = fmt.Sprintf("attachment-%d", i+1)
+	}
+	ct := strings.ToLower(strings.TrimSpace(a.ContentType))
+	if ct == "" {
+		if ct = mime.TypeByExtension(path.Ext(name)); ct == "" {
+			ct = "application/octet-stream"
+		}
+	}
+	var cid any
+	if a.ContentID != "" {
+		cid = strings.Trim(a.ContentID, "<>")
+	}
+	var att Attachment
+	err := tx.GetContext(ctx, &att, `INSERT INTO attachments (entry_id, sha256, name, content_type, size, inline, content_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING id, entry_id, sha256, name, content_type, size, inline, content_id`,
+		entryID, sum[:], name, ct, len(a.Data), a.Inline, cid)
+	if err != nil {
+		return nil, fmt.Errorf("attach: %w", err)
+	}
+	return &att, nil
+}
+
+// cleanFilename keeps the base name only: names come from strangers' mail
+// and forms, and are later offered as download names.
+func cleanFilename(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base(strings.TrimSpace(name))
+	if name == "." || name == "/" || name == ".." {
+		return ""
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if len(name) > 200 {
+		ext := path.Ext(name)
+		if len(ext) > 20 {
+			ext = ""
+		}
+		name = strings.ToValidUTF8(name[:200-len(ext)], "") + ext
+	}
+	return name
+}
+
+// sanitizeText makes text storable: PostgreSQL text refuses NUL bytes and
+// invalid UTF-8.
+func sanitizeText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "")
+}
+
+// event writes an event entry: who did what, when.
+func (s *Store) event(ctx context.Context, tx *Tx, t *Ticket, a Actor, name string, data map[string]string) (*Entry, error) {
+	return s.insertEntry(ctx, tx, newEntry{
+		TicketID:  t.ID,
+		Kind:      KindEvent,
+		Actor:     a,
+		Event:     name,
+		EventData: data,
+		Body:      EventText(name, actorName(a), data),
+		Source:    SourceSystem,
+	})
+}
+
+func actorName(a Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return "System"
+}
+
+// EventText is an event's plain-English line, kept as the entry's body for
+// the API and plain-text views; the web pages translate from the event
+// name and data.
+func EventText(name, who string, d map[string]string) string {
+	switch name {
+	case "created":
+		if d["forwarded_by"] != "" {
+			return fmt.Sprintf("Ticket created from a letter forwarded by %s", d["forwarded_by"])
+		}
+		return fmt.Sprintf("Ticket created by %s (%s)", who, d["source"])
+	case "claimed":
+		return fmt.Sprintf("%s claimed the ticket", who)
+	case "assigned":
+		if d["to"] == "" {
+			return fmt.Sprintf("%s released the assignment", who)
+		}
+		return fmt.Sprintf("%s assigned the ticket to %s", who, d["to"])
+	case "status":
+		return fmt.Sprintf("%s changed the status from %s to %s", who, d["from"], d["to"])
+	case "reopened":
+		return fmt.Sprintf("Ticket reopened by %s's reply", who)
+	case "priority":
+		return fmt.Sprintf("%s changed the priority from %s to %s", who, d["from"], d["to"])
+	case "transferred":
+		return fmt.Sprintf("%s transferred the ticket from %s to %s: %s", who, d["from"], d["to"], d["reason"])
+	case "overdue":
+		return "Ticket marked overdue"
+	}
+	return fmt.Sprintf("%s: %s", who, name)
+}

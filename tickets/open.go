@@ -1,0 +1,220 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// OpenRequest is a new complaint or question.
+type OpenRequest struct {
+	Owner         Address
+	TopicID       int    // 0: by name, or none
+	Topic         string // a topic's name
+	DepartmentID  int    // overrides the topic's department (a mailbox mapped to one); 0: the topic's, else Support
+	Subject       string
+	Body          string
+	BodyHTML      string // sanitized by the caller
+	Priority      string // "" for normal
+	Source        string // web, email, api
+	Attachments   []NewAttachment
+	Collaborators []Address
+	MessageID     string
+	Headers       map[string]string
+	// ForwardedBy is the agent who forwarded the letter into the helpdesk;
+	// the ticket is the original sender's.
+	ForwardedBy *Agent
+	// Quiet marks automated mail: the ticket is stored but nobody is told.
+	Quiet bool
+	// At backdates the ticket (mbox import); zero means now.
+	At time.Time
+}
+
+// Limits on what people type.
+const (
+	MaxSubject = 255
+	MaxBody    = 1 << 20
+)
+
+func (r *OpenRequest) validate() error {
+	v := &ValidationError{}
+	if NormalizeEmail(r.Owner.Email) == "" {
+		v.add("email", "a valid email address is required")
+	}
+	r.Subject = strings.Join(strings.Fields(sanitizeText(r.Subject)), " ")
+	if r.Subject == "" {
+		v.add("subject", "a summary of the issue is required")
+	} else if utf8.RuneCountInString(r.Subject) > MaxSubject {
+		v.add("subject", fmt.Sprintf("at most %d characters", MaxSubject))
+	}
+	if strings.TrimSpace(r.Body) == "" && r.Source != SourceEmail {
+		v.add("message", "please describe the issue")
+	}
+	if len(r.Body) > MaxBody {
+		v.add("message", "the text is too long")
+	}
+	if r.Priority == "" {
+		r.Priority = "normal"
+	}
+	r.Priority = strings.ToLower(r.Priority)
+	if !ValidPriority(r.Priority) {
+		v.add("priority", "must be low, normal, high or emergency")
+	}
+	switch r.Source {
+	case SourceWeb, SourceEmail, SourceAPI:
+	default:
+		v.add("source", "must be web, email or api")
+	}
+	return v.err()
+}
+
+// Open creates a ticket with its first message, from the owner (created
+// without a password when unknown). It picks the topic's department and SLA
+// plan and sets the due date.
+func (s *Store) Open(ctx context.Context, r OpenRequest) (*Ticket, *Entry, error) {
+	if err := r.validate(); err != nil {
+		return nil, nil, err
+	}
+	topic, err := s.resolveTopic(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var t *Ticket
+	var e *Entry
+	err = s.InTx(ctx, func(tx *Tx) error {
+		owner, err := s.EnsureUser(ctx, tx, r.Owner)
+		if err != nil {
+			return err
+		}
+		dept, planID, hours, err := s.routing(ctx, tx, topic, r.DepartmentID)
+		if err != nil {
+			return err
+		}
+		now := r.At
+		if now.IsZero() {
+			now = s.now()
+		}
+		var topicID any
+		if topic != nil {
+			topicID = topic.ID
+		}
+		var fwd any
+		if r.ForwardedBy != nil {
+			fwd = r.ForwardedBy.ID
+		}
+		width, err := s.numberWidth(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var id int64
+		for try := 0; ; try++ {
+			// A random pick that collides is simply tried again; the unique
+			// constraint, not a look-up first, decides.
+			err = tx.GetContext(ctx, &id, `
+				INSERT INTO tickets (number, subject, priority, department_id, topic_id, owner_id, sla_plan_id, due_at,
+					source, forwarded_by, created_at, updated_at, last_message_at, search)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11,
+					setweight(to_tsvector('indonesian', $2), 'A') || setweight(to_tsvector('simple', $2), 'A'))
+				ON CONFLICT (number) DO NOTHING RETURNING id`,
+				randomNumber(width), r.Subject, r.Priority, dept, topicID, owner.ID, planID,
+				now.Add(time.Duration(hours)*time.Hour), r.Source, fwd, now)
+			if !errors.Is(err, sql.ErrNoRows) || try > 50 {
+				break
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("insert ticket: %w", err)
+		}
+		for _, c := range r.Collaborators {
+			if NormalizeEmail(c.Email) == "" || strings.EqualFold(NormalizeEmail(c.Email), owner.Email) {
+				continue
+			}
+			u, err := s.EnsureUser(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_collaborators (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, u.ID); err != nil {
+				return err
+			}
+		}
+		author := UserActor(owner)
+		e, err = s.insertEntry(ctx, tx, newEntry{
+			TicketID: id, Kind: KindMessage, Actor: author, Body: r.Body, BodyHTML: r.BodyHTML,
+			Source: r.Source, MessageID: r.MessageID, Headers: r.Headers, Attachments: r.Attachments, At: now,
+		})
+		if err != nil {
+			return err
+		}
+		if t, err = getTicket(ctx, tx, "t.id = $1", id, false); err != nil {
+			return err
+		}
+		data := map[string]string{"source": r.Source}
+		evActor := author
+		if r.ForwardedBy != nil {
+			data["forwarded_by"] = r.ForwardedBy.Name + " <" + r.ForwardedBy.Email + ">"
+			evActor = AgentActor(r.ForwardedBy)
+		}
+		if _, err := s.event(ctx, tx, t, evActor, "created", data); err != nil {
+			return err
+		}
+		return s.fire(ctx, tx, &Change{Kind: ChangeOpened, Ticket: t, Entry: e, Actor: author, Quiet: r.Quiet, Attachments: r.Attachments})
+	})
+	if err != nil {
+		return nil, nil, wrap("open", err)
+	}
+	s.log.Info("ticket opened", "ticket", t.Number, "source", r.Source, "department", t.DepartmentName)
+	return t, e, nil
+}
+
+func (s *Store) resolveTopic(ctx context.Context, r OpenRequest) (*Topic, error) {
+	var topic *Topic
+	var err error
+	switch {
+	case r.TopicID != 0:
+		topic, err = s.TopicByID(ctx, r.TopicID)
+	case strings.TrimSpace(r.Topic) != "":
+		topic, err = s.TopicByName(ctx, r.Topic)
+	default:
+		return nil, nil
+	}
+	if errors.Is(err, ErrNotFound) || (err == nil && !topic.Active) {
+		v := &ValidationError{}
+		v.add("topic", "no such help topic")
+		return nil, v
+	}
+	return topic, err
+}
+
+// routing picks the department and SLA plan of a new ticket: the explicit
+// department, else the topic's, else Support (the first department); the
+// topic's plan, else the default plan (the first one, "Default SLA").
+func (s *Store) routing(ctx context.Context, q queryer, topic *Topic, deptID int) (dept int, plan int, hours int, err error) {
+	switch {
+	case deptID != 0:
+		dept = deptID
+	case topic != nil:
+		dept = topic.DepartmentID
+	default:
+		err = q.GetContext(ctx, &dept, `SELECT id FROM departments ORDER BY (lower(name) = 'support') DESC, id LIMIT 1`)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("default department: %w", err)
+		}
+	}
+	var row struct {
+		ID    int `db:"id"`
+		Hours int `db:"grace_hours"`
+	}
+	if topic != nil && topic.SLAPlanID.Valid {
+		err = q.GetContext(ctx, &row, `SELECT id, grace_hours FROM sla_plans WHERE id = $1`, topic.SLAPlanID.Int64)
+	} else {
+		err = q.GetContext(ctx, &row, `SELECT id, grace_hours FROM sla_plans ORDER BY id LIMIT 1`)
+	}
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("sla plan: %w", err)
+	}
+	return dept, row.ID, row.Hours, nil
+}

@@ -1,0 +1,311 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// ticketColumns selects a Ticket with its names joined in.
+const ticketColumns = `
+	t.id, t.number, t.subject, t.status, t.priority, t.department_id,
+	d.name AS department_name, t.topic_id, ht.name AS topic_name,
+	t.owner_id, u.email AS owner_email, u.name AS owner_name, u.phone AS owner_phone, u.lang AS owner_lang,
+	t.assignee_id, a.email AS assignee_email, a.name AS assignee_name,
+	t.sla_plan_id, sp.name AS sla_plan_name, t.due_at, t.overdue, t.source, t.forwarded_by,
+	t.created_at, t.updated_at, t.last_message_at, t.last_response_at, t.resolved_at, t.closed_at`
+
+const ticketFrom = `
+	FROM tickets t
+	JOIN departments d ON d.id = t.department_id
+	JOIN users u ON u.id = t.owner_id
+	LEFT JOIN help_topics ht ON ht.id = t.topic_id
+	LEFT JOIN agents a ON a.id = t.assignee_id
+	LEFT JOIN sla_plans sp ON sp.id = t.sla_plan_id`
+
+// queryer is what both *sqlx.DB and *sqlx.Tx offer.
+type queryer interface {
+	sqlx.QueryerContext
+	sqlx.ExecerContext
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+func getTicket(ctx context.Context, q queryer, where string, arg any, lock bool) (*Ticket, error) {
+	query := "SELECT " + ticketColumns + ticketFrom + " WHERE " + where
+	if lock {
+		query += " FOR UPDATE OF t"
+	}
+	var t Ticket
+	if err := q.GetContext(ctx, &t, query, arg); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	if err := q.SelectContext(ctx, &t.Collaborators, `
+		SELECT u.email, u.name FROM ticket_collaborators c JOIN users u ON u.id = c.user_id
+		WHERE c.ticket_id = $1 ORDER BY u.email`, t.ID); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// TicketByNumber returns the ticket with that number.
+func (s *Store) TicketByNumber(ctx context.Context, number string) (*Ticket, error) {
+	t, err := getTicket(ctx, s.db, "t.number = $1", strings.TrimPrefix(strings.TrimSpace(number), "#"), false)
+	return t, wrap("ticket", err)
+}
+
+// TicketByID returns the ticket with that id.
+func (s *Store) TicketByID(ctx context.Context, id int64) (*Ticket, error) {
+	t, err := getTicket(ctx, s.db, "t.id = $1", id, false)
+	return t, wrap("ticket", err)
+}
+
+// Thread returns a ticket's entries in order, with their attachments.
+// Internal notes are left out unless withNotes.
+func (s *Store) Thread(ctx context.Context, ticketID int64, withNotes bool) ([]Entry, error) {
+	var es []Entry
+	err := s.db.SelectContext(ctx, &es, `
+		SELECT e.id, e.ticket_id, e.kind, e.user_id, e.agent_id,
+			coalesce(u.email, a.email) AS author_email, coalesce(u.name, a.name) AS author_name,
+			e.body, e.body_html, e.event, e.event_data, e.source, e.message_id, e.created_at
+		FROM entries e
+		LEFT JOIN users u ON u.id = e.user_id
+		LEFT JOIN agents a ON a.id = e.agent_id
+		WHERE e.ticket_id = $1 AND ($2 OR e.kind <> 'note')
+		ORDER BY e.id`, ticketID, withNotes)
+	if err != nil {
+		return nil, wrap("thread", err)
+	}
+	if len(es) == 0 {
+		return es, nil
+	}
+	ids := make([]int64, len(es))
+	byID := make(map[int64]*Entry, len(es))
+	for i := range es {
+		ids[i] = es[i].ID
+		byID[es[i].ID] = &es[i]
+	}
+	var atts []Attachment
+	if err := s.db.SelectContext(ctx, &atts, `
+		SELECT id, entry_id, sha256, name, content_type, size, inline, content_id
+		FROM attachments WHERE entry_id = ANY($1) ORDER BY id`, pq.Array(ids)); err != nil {
+		return nil, wrap("thread", err)
+	}
+	for _, a := range atts {
+		e := byID[a.EntryID]
+		e.Attachments = append(e.Attachments, a)
+	}
+	return es, nil
+}
+
+// AttachmentContent returns an attachment with its bytes and the ticket it
+// belongs to, for the caller to check access.
+func (s *Store) AttachmentContent(ctx context.Context, id int64) (*Attachment, int64, []byte, error) {
+	var row struct {
+		Attachment
+		TicketID int64  `db:"ticket_id"`
+		Kind     string `db:"kind"`
+		Data     []byte `db:"data"`
+	}
+	err := s.db.GetContext(ctx, &row, `
+		SELECT at.id, at.entry_id, at.sha256, at.name, at.content_type, at.size, at.inline, at.content_id,
+			e.ticket_id, e.kind, b.data
+		FROM attachments at JOIN entries e ON e.id = at.entry_id JOIN blobs b ON b.sha256 = at.sha256
+		WHERE at.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, nil, wrap("attachment", ErrNotFound)
+	}
+	if err != nil {
+		return nil, 0, nil, wrap("attachment", err)
+	}
+	return &row.Attachment, row.TicketID, row.Data, nil
+}
+
+// Filter selects tickets for a queue or a search.
+type Filter struct {
+	Status       string // "" for any
+	DepartmentID int    // 0 for any
+	Department   string // a department's name, "" for any
+	Departments  []int  // restrict to these (an agent's visibility); nil: no restriction
+	TopicID      int
+	AssigneeID   int
+	Unassigned   bool
+	Overdue      bool
+	OwnerID      int64 // the owner's or a collaborator's tickets
+	Query        string
+	Page         int // 1-based
+	PerPage      int
+}
+
+// List returns a page of tickets, newest update first, and whether there is
+// a next page.
+func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.Status != "" {
+		if !ValidStatus(f.Status) {
+			v := &ValidationError{}
+			v.add("status", "must be open, resolved or closed")
+			return nil, false, v
+		}
+		where = append(where, "t.status = "+arg(f.Status))
+	}
+	if f.DepartmentID != 0 {
+		where = append(where, "t.department_id = "+arg(f.DepartmentID))
+	}
+	if f.Department != "" {
+		where = append(where, "t.department_id = (SELECT id FROM departments WHERE lower(name) = lower("+arg(f.Department)+"))")
+	}
+	if f.Departments != nil {
+		where = append(where, "t.department_id = ANY("+arg(pq.Array(f.Departments))+")")
+	}
+	if f.TopicID != 0 {
+		where = append(where, "t.topic_id = "+arg(f.TopicID))
+	}
+	if f.AssigneeID != 0 {
+		where = append(where, "t.assignee_id = "+arg(f.AssigneeID))
+	}
+	if f.Unassigned {
+		where = append(where, "t.assignee_id IS NULL")
+	}
+	if f.Overdue {
+		where = append(where, "t.overdue")
+	}
+	if f.OwnerID != 0 {
+		p := arg(f.OwnerID)
+		where = append(where, "(t.owner_id = "+p+" OR EXISTS (SELECT 1 FROM ticket_collaborators c WHERE c.ticket_id = t.id AND c.user_id = "+p+"))")
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		if n := strings.TrimPrefix(q, "#"); isTicketNumber(n) {
+			where = append(where, "(t.number = "+arg(n)+" OR t.search @@ "+searchQuery(arg(q))+")")
+		} else {
+			where = append(where, "t.search @@ "+searchQuery(arg(q)))
+		}
+	}
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	query := "SELECT " + ticketColumns + ticketFrom
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += fmt.Sprintf(" ORDER BY t.updated_at DESC, t.id DESC LIMIT %d OFFSET %d", f.PerPage+1, (f.Page-1)*f.PerPage)
+	var ts []Ticket
+	if err := s.db.SelectContext(ctx, &ts, query, args...); err != nil {
+		return nil, false, wrap("list", err)
+	}
+	more := len(ts) > f.PerPage
+	if more {
+		ts = ts[:f.PerPage]
+	}
+	return ts, more, nil
+}
+
+// searchQuery matches words stemmed as Indonesian or as written (names,
+// codes, English words).
+func searchQuery(p string) string {
+	return "(websearch_to_tsquery('indonesian', " + p + ") || websearch_to_tsquery('simple', " + p + "))"
+}
+
+// searchVector is what an entry's text adds to its ticket's search vector.
+// Bodies are capped: tsvector has a 1 MB limit and the first 64 KB of a
+// message carry what anyone searches for.
+const searchVector = `to_tsvector('indonesian', left($%d, 65536)) || to_tsvector('simple', left($%d, 65536))`
+
+func isTicketNumber(s string) bool {
+	if len(s) < 6 || len(s) > 7 || s[0] == '0' {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ParticipantRole says how an address takes part in a ticket.
+type ParticipantRole string
+
+// Roles.
+const (
+	RoleNone         ParticipantRole = ""
+	RoleOwner        ParticipantRole = "owner"
+	RoleCollaborator ParticipantRole = "collaborator"
+	RoleAgent        ParticipantRole = "agent"
+)
+
+// Participant reports how email takes part in the ticket: its owner, a
+// collaborator, or an active agent who may see its department. This is the
+// one participant check for mail threading and access.
+func (s *Store) Participant(ctx context.Context, t *Ticket, email string) (ParticipantRole, error) {
+	email = NormalizeEmail(email)
+	if email == "" {
+		return RoleNone, nil
+	}
+	if strings.EqualFold(t.OwnerEmail, email) {
+		return RoleOwner, nil
+	}
+	for _, c := range t.Collaborators {
+		if strings.EqualFold(c.Email, email) {
+			return RoleCollaborator, nil
+		}
+	}
+	a, err := s.AgentByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		return RoleNone, nil
+	}
+	if err != nil {
+		return RoleNone, err
+	}
+	if a.Active && a.CanSeeDepartment(t.DepartmentID) {
+		return RoleAgent, nil
+	}
+	return RoleNone, nil
+}
+
+// TicketByMessageID finds the ticket that a stored or sent Message-ID
+// belongs to. Empty ids never match.
+func (s *Store) TicketByMessageID(ctx context.Context, ids ...string) (*Ticket, error) {
+	var clean []string
+	for _, id := range ids {
+		if id = CanonicalMessageID(id); id != "" {
+			clean = append(clean, id)
+		}
+	}
+	if len(clean) == 0 {
+		return nil, wrap("ticket by message-id", ErrNotFound)
+	}
+	var tid int64
+	err := s.db.GetContext(ctx, &tid, `SELECT ticket_id FROM message_ids WHERE message_id = ANY($1) ORDER BY entry_id DESC NULLS LAST LIMIT 1`, pq.Array(clean))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, wrap("ticket by message-id", ErrNotFound)
+	}
+	if err != nil {
+		return nil, wrap("ticket by message-id", err)
+	}
+	return s.TicketByID(ctx, tid)
+}
+
+// MessageIDsOf returns the Message-IDs recorded for a ticket, oldest first:
+// the References chain for a new notice.
+func (s *Store) MessageIDsOf(ctx context.Context, q queryer, ticketID int64) ([]string, error) {
+	var ids []string
+	err := q.SelectContext(ctx, &ids, `SELECT message_id FROM message_ids WHERE ticket_id = $1 ORDER BY entry_id NULLS FIRST, message_id`, ticketID)
+	return ids, wrap("message ids", err)
+}

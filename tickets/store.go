@@ -1,0 +1,209 @@
+package tickets
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Opts configure a Store.
+type Opts struct {
+	Log *slog.Logger
+	// Now is the clock; tests pass a fake one.
+	Now func() time.Time
+	// SixDigitLimit is how many 6-digit numbers may be used before new
+	// tickets get 7 digits: half the 900 000 numbers by default.
+	SixDigitLimit int
+}
+
+// Store is the domain's way into PostgreSQL.
+type Store struct {
+	db    *sqlx.DB
+	log   *slog.Logger
+	now   func() time.Time
+	hooks []Hook
+
+	numMu      sync.Mutex
+	sixLimit   int
+	sixUsed    int
+	sixChecked time.Time
+	sixOpened  int
+}
+
+// New returns a Store on db.
+func New(db *sqlx.DB, o Opts) *Store {
+	s := &Store{db: db, log: o.Log, now: o.Now, sixLimit: o.SixDigitLimit}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.sixLimit <= 0 {
+		s.sixLimit = 450000
+	}
+	return s
+}
+
+// DB exposes the handle for packages that keep their own tables in the same
+// transactions (the outbox, the inbound message log).
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// ChangeKind names what happened to a ticket.
+type ChangeKind string
+
+// The changes hooks are told about.
+const (
+	ChangeOpened      ChangeKind = "opened"
+	ChangeMessage     ChangeKind = "message"
+	ChangeResponse    ChangeKind = "response"
+	ChangeNote        ChangeKind = "note"
+	ChangeClaimed     ChangeKind = "claimed"
+	ChangeAssigned    ChangeKind = "assigned"
+	ChangeStatus      ChangeKind = "status"
+	ChangeReopened    ChangeKind = "reopened"
+	ChangePriority    ChangeKind = "priority"
+	ChangeTransferred ChangeKind = "transferred"
+	ChangeOverdue     ChangeKind = "overdue"
+)
+
+// Change is what a hook receives, inside the transaction of the change.
+type Change struct {
+	Kind   ChangeKind
+	Ticket *Ticket // as it is after the change
+	Entry  *Entry  // the message, response or note, if any
+	Actor  Actor
+	// Quiet is set for automated mail (auto-replies, bounces): stored, but
+	// nobody is notified.
+	Quiet bool
+	// Detail carries the kind-specific facts: "from"/"to" status or
+	// department, "reason", "assignee".
+	Detail map[string]string
+	// Attachments are the new entry's files, for notices that carry them.
+	Attachments []NewAttachment
+}
+
+// Hook runs inside the transaction of every change; an error rolls the
+// change back. The outbox uses it to queue notices atomically.
+type Hook func(ctx context.Context, tx *sqlx.Tx, c *Change) error
+
+// AddHook registers h. Call it while wiring, before serving.
+func (s *Store) AddHook(h Hook) { s.hooks = append(s.hooks, h) }
+
+func (s *Store) fire(ctx context.Context, tx *sqlx.Tx, c *Change) error {
+	for _, h := range s.hooks {
+		if err := h(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ActorKind says who acts.
+type ActorKind int
+
+// Actor kinds.
+const (
+	ActorSystem ActorKind = iota
+	ActorUser
+	ActorAgent
+)
+
+// Actor is who performs an operation.
+type Actor struct {
+	Kind  ActorKind
+	ID    int64
+	Name  string
+	Email string
+	Agent *Agent // set for agents: their departments bound what they may touch
+}
+
+// System is the helpdesk itself (scheduled jobs).
+var System = Actor{Kind: ActorSystem, Name: "System"}
+
+// AgentActor makes an actor of an agent.
+func AgentActor(a *Agent) Actor {
+	return Actor{Kind: ActorAgent, ID: int64(a.ID), Name: a.Name, Email: a.Email, Agent: a}
+}
+
+// UserActor makes an actor of a user.
+func UserActor(u *User) Actor {
+	return Actor{Kind: ActorUser, ID: u.ID, Name: u.Name, Email: u.Email}
+}
+
+func (a Actor) userID() any {
+	if a.Kind == ActorUser {
+		return a.ID
+	}
+	return nil
+}
+
+func (a Actor) agentID() any {
+	if a.Kind == ActorAgent {
+		return a.ID
+	}
+	return nil
+}
+
+// Tx is a database transaction the store and its hooks share.
+type Tx = sqlx.Tx
+
+// InTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// IsUniqueViolation reports whether err is PostgreSQL's 23505.
+func IsUniqueViolation(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// IsTransient reports whether err is a passing failure worth retrying: the
+// database is down, restarting, or the connection broke.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code.Class() {
+		case "08", "53", "57", "40": // connection, resources, operator intervention (shutdown), rollback
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ENOENT) ||
+		errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
+}
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("tickets: %s: %w", op, err)
+}

@@ -1,0 +1,178 @@
+package tickets
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Post is a message, response or note being added to a thread.
+type Post struct {
+	Body        string
+	BodyHTML    string // sanitized by the caller
+	Attachments []NewAttachment
+	Source      string // web, email, api
+	MessageID   string
+	Headers     map[string]string
+	// Status, for a response, sets the ticket's status in the same step
+	// ("respond and resolve"); "" leaves it.
+	Status string
+	// Quiet marks automated mail that threads (auto-replies, bounces):
+	// stored without reopening the ticket or notifying anyone.
+	Quiet bool
+}
+
+func (p *Post) validate(needBody bool) error {
+	v := &ValidationError{}
+	if needBody && strings.TrimSpace(p.Body) == "" && len(p.Attachments) == 0 {
+		v.add("message", "the message is empty")
+	}
+	if len(p.Body) > MaxBody {
+		v.add("message", "the text is too long")
+	}
+	if p.Status != "" && !ValidStatus(p.Status) {
+		v.add("status", "must be open, resolved or closed")
+	}
+	if p.Source == "" {
+		p.Source = SourceWeb
+	}
+	return v.err()
+}
+
+// AddMessage adds a message from the ticket's owner or a collaborator. A
+// message from them reopens a Resolved or Closed ticket (unless it is
+// automated mail), with a fresh due date.
+func (s *Store) AddMessage(ctx context.Context, ticketID int64, author *User, p Post) (*Entry, error) {
+	if err := p.validate(p.Source != SourceEmail); err != nil {
+		return nil, err
+	}
+	var e *Entry
+	err := s.InTx(ctx, func(tx *Tx) error {
+		t, err := getTicket(ctx, tx, "t.id = $1", ticketID, true)
+		if err != nil {
+			return err
+		}
+		if !isUserParticipant(t, author) {
+			return ErrForbidden
+		}
+		actor := UserActor(author)
+		now := s.now()
+		e, err = s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: KindMessage, Actor: actor, Body: p.Body,
+			BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, At: now})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET updated_at = $2, last_message_at = $2 WHERE id = $1`, t.ID, now); err != nil {
+			return err
+		}
+		if t.Status != StatusOpen && !p.Quiet {
+			if err := s.reopen(ctx, tx, t, actor, now); err != nil {
+				return err
+			}
+		}
+		if t, err = getTicket(ctx, tx, "t.id = $1", ticketID, false); err != nil {
+			return err
+		}
+		return s.fire(ctx, tx, &Change{Kind: ChangeMessage, Ticket: t, Entry: e, Actor: actor, Quiet: p.Quiet, Attachments: p.Attachments})
+	})
+	return e, wrap("add message", err)
+}
+
+func isUserParticipant(t *Ticket, u *User) bool {
+	if u.ID == t.OwnerID {
+		return true
+	}
+	for _, c := range t.Collaborators {
+		if strings.EqualFold(c.Email, u.Email) {
+			return true
+		}
+	}
+	return false
+}
+
+// reopen is the one place a Resolved or Closed ticket becomes Open again on
+// its owner's reply: a new due date from its plan, and an event.
+func (s *Store) reopen(ctx context.Context, tx *Tx, t *Ticket, a Actor, now time.Time) error {
+	prev := t.Status
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE tickets SET status = 'open', overdue = false, resolved_at = NULL, closed_at = NULL, updated_at = $2,
+			due_at = $2::timestamptz + make_interval(hours => coalesce((SELECT grace_hours FROM sla_plans WHERE id = tickets.sla_plan_id), 48))
+		WHERE id = $1`, t.ID, now); err != nil {
+		return err
+	}
+	if _, err := s.event(ctx, tx, t, a, "reopened", map[string]string{"from": prev, "to": StatusOpen}); err != nil {
+		return err
+	}
+	nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	if err != nil {
+		return err
+	}
+	return s.fire(ctx, tx, &Change{Kind: ChangeReopened, Ticket: nt, Actor: a, Detail: map[string]string{"from": prev}})
+}
+
+// Respond adds an agent's response, visible to the owner, who is notified.
+// An unassigned ticket is claimed by the responding agent; p.Status may
+// resolve or close it in the same step.
+func (s *Store) Respond(ctx context.Context, ticketID int64, agent *Agent, p Post) (*Entry, error) {
+	return s.agentPost(ctx, ticketID, agent, p, KindResponse)
+}
+
+// Note adds an internal note, seen only by agents.
+func (s *Store) Note(ctx context.Context, ticketID int64, agent *Agent, p Post) (*Entry, error) {
+	p.Status = ""
+	return s.agentPost(ctx, ticketID, agent, p, KindNote)
+}
+
+func (s *Store) agentPost(ctx context.Context, ticketID int64, agent *Agent, p Post, kind string) (*Entry, error) {
+	if err := p.validate(true); err != nil {
+		return nil, err
+	}
+	if !agent.Active {
+		return nil, wrap(kind, ErrForbidden)
+	}
+	var e *Entry
+	err := s.InTx(ctx, func(tx *Tx) error {
+		t, err := getTicket(ctx, tx, "t.id = $1", ticketID, true)
+		if err != nil {
+			return err
+		}
+		if !agent.CanSeeDepartment(t.DepartmentID) {
+			return ErrForbidden
+		}
+		actor := AgentActor(agent)
+		now := s.now()
+		e, err = s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: kind, Actor: actor, Body: p.Body, BodyHTML: p.BodyHTML,
+			Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, At: now})
+		if err != nil {
+			return err
+		}
+		set := "updated_at = $2"
+		if kind == KindResponse {
+			set += ", last_response_at = $2"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET `+set+` WHERE id = $1`, t.ID, now); err != nil {
+			return err
+		}
+		if kind == KindResponse && !t.AssigneeID.Valid {
+			if err := s.setAssignee(ctx, tx, t, actor, agent, "claimed"); err != nil {
+				return err
+			}
+		}
+		nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+		if err != nil {
+			return err
+		}
+		ck := ChangeNote
+		if kind == KindResponse {
+			ck = ChangeResponse
+		}
+		if err := s.fire(ctx, tx, &Change{Kind: ck, Ticket: nt, Entry: e, Actor: actor, Quiet: p.Quiet, Attachments: p.Attachments}); err != nil {
+			return err
+		}
+		if p.Status != "" && p.Status != nt.Status {
+			return s.setStatus(ctx, tx, nt, actor, p.Status)
+		}
+		return nil
+	})
+	return e, wrap(kind, err)
+}
