@@ -114,6 +114,9 @@ func recordMessageID(ctx context.Context, tx *Tx, mid string, ticketID, entryID 
 }
 
 func insertAttachment(ctx context.Context, tx *Tx, entryID int64, a NewAttachment, i int) (*Attachment, error) {
+	if a.Data == nil {
+		a.Data = []byte{} // an empty part is still a file someone sent
+	}
 	sum := sha256.Sum256(a.Data)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`,
 		sum[:], len(a.Data), a.Data); err != nil {

@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"database/sql"
 	"errors"
 	"sort"
 	"strings"
@@ -51,4 +52,12 @@ func (e *ValidationError) err() error {
 		return nil
 	}
 	return e
+}
+
+// ignoreNoRows turns "no rows" into nil, for queries where none is normal.
+func ignoreNoRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
 }

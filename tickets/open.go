@@ -76,6 +76,23 @@ func (r *OpenRequest) validate() error {
 // without a password when unknown). It picks the topic's department and SLA
 // plan and sets the due date.
 func (s *Store) Open(ctx context.Context, r OpenRequest) (*Ticket, *Entry, error) {
+	var t *Ticket
+	var e *Entry
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		t, e, err = s.OpenTx(ctx, tx, r)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.log.Info("ticket opened", "ticket", t.Number, "source", r.Source, "department", t.DepartmentName)
+	return t, e, nil
+}
+
+// OpenTx is Open inside the caller's transaction, for intake that commits
+// the raw message together with its ticket.
+func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *Entry, error) {
 	if err := r.validate(); err != nil {
 		return nil, nil, err
 	}
@@ -85,7 +102,7 @@ func (s *Store) Open(ctx context.Context, r OpenRequest) (*Ticket, *Entry, error
 	}
 	var t *Ticket
 	var e *Entry
-	err = s.InTx(ctx, func(tx *Tx) error {
+	err = func() error {
 		owner, err := s.EnsureUser(ctx, tx, r.Owner)
 		if err != nil {
 			return err
@@ -162,11 +179,10 @@ func (s *Store) Open(ctx context.Context, r OpenRequest) (*Ticket, *Entry, error
 			return err
 		}
 		return s.fire(ctx, tx, &Change{Kind: ChangeOpened, Ticket: t, Entry: e, Actor: author, Quiet: r.Quiet, Attachments: r.Attachments})
-	})
+	}()
 	if err != nil {
 		return nil, nil, wrap("open", err)
 	}
-	s.log.Info("ticket opened", "ticket", t.Number, "source", r.Source, "department", t.DepartmentName)
 	return t, e, nil
 }
 

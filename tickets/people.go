@@ -328,3 +328,41 @@ func lowerAll(ss []string) []string {
 	}
 	return out
 }
+
+// AddRoute sends new mail for address to the topic (and its department).
+func (s *Store) AddRoute(ctx context.Context, address, topic string) error {
+	email := NormalizeEmail(address)
+	v := &ValidationError{}
+	if email == "" {
+		v.add("address", "a valid email address is required")
+	}
+	t, err := s.TopicByName(ctx, topic)
+	if errors.Is(err, ErrNotFound) {
+		v.add("topic", "no help topic named "+topic)
+	} else if err != nil {
+		return err
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO address_routes (address, topic_id) VALUES ($1, $2)
+		ON CONFLICT (address) DO UPDATE SET topic_id = EXCLUDED.topic_id`, email, t.ID)
+	return wrap("add route", err)
+}
+
+// RouteFor returns the topic the first routed address maps to, or nil.
+func (s *Store) RouteFor(ctx context.Context, q queryer, addresses []string) (*Topic, error) {
+	if len(addresses) == 0 {
+		return nil, nil
+	}
+	var id int
+	err := q.GetContext(ctx, &id, `SELECT topic_id FROM address_routes WHERE address = ANY($1)
+		ORDER BY array_position($1, address) LIMIT 1`, pq.Array(lowerAll(addresses)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap("route", err)
+	}
+	return s.TopicByID(ctx, id)
+}

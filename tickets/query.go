@@ -306,6 +306,6 @@ func (s *Store) TicketByMessageID(ctx context.Context, ids ...string) (*Ticket, 
 // the References chain for a new notice.
 func (s *Store) MessageIDsOf(ctx context.Context, q queryer, ticketID int64) ([]string, error) {
 	var ids []string
-	err := q.SelectContext(ctx, &ids, `SELECT message_id FROM message_ids WHERE ticket_id = $1 ORDER BY entry_id NULLS FIRST, message_id`, ticketID)
+	err := q.SelectContext(ctx, &ids, `SELECT message_id FROM message_ids WHERE ticket_id = $1 ORDER BY seq`, ticketID)
 	return ids, wrap("message ids", err)
 }

@@ -28,10 +28,11 @@ type Opts struct {
 
 // Store is the domain's way into PostgreSQL.
 type Store struct {
-	db    *sqlx.DB
-	log   *slog.Logger
-	now   func() time.Time
-	hooks []Hook
+	db           *sqlx.DB
+	log          *slog.Logger
+	now          func() time.Time
+	hooks        []Hook
+	accountHooks []AccountHook
 
 	numMu      sync.Mutex
 	sixLimit   int

@@ -43,11 +43,22 @@ func (p *Post) validate(needBody bool) error {
 // message from them reopens a Resolved or Closed ticket (unless it is
 // automated mail), with a fresh due date.
 func (s *Store) AddMessage(ctx context.Context, ticketID int64, author *User, p Post) (*Entry, error) {
+	var e *Entry
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		e, err = s.AddMessageTx(ctx, tx, ticketID, author, p)
+		return err
+	})
+	return e, err
+}
+
+// AddMessageTx is AddMessage inside the caller's transaction.
+func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author *User, p Post) (*Entry, error) {
 	if err := p.validate(p.Source != SourceEmail); err != nil {
 		return nil, err
 	}
 	var e *Entry
-	err := s.InTx(ctx, func(tx *Tx) error {
+	err := func() error {
 		t, err := getTicket(ctx, tx, "t.id = $1", ticketID, true)
 		if err != nil {
 			return err
@@ -74,7 +85,7 @@ func (s *Store) AddMessage(ctx context.Context, ticketID int64, author *User, p 
 			return err
 		}
 		return s.fire(ctx, tx, &Change{Kind: ChangeMessage, Ticket: t, Entry: e, Actor: actor, Quiet: p.Quiet, Attachments: p.Attachments})
-	})
+	}()
 	return e, wrap("add message", err)
 }
 
@@ -114,16 +125,34 @@ func (s *Store) reopen(ctx context.Context, tx *Tx, t *Ticket, a Actor, now time
 // An unassigned ticket is claimed by the responding agent; p.Status may
 // resolve or close it in the same step.
 func (s *Store) Respond(ctx context.Context, ticketID int64, agent *Agent, p Post) (*Entry, error) {
-	return s.agentPost(ctx, ticketID, agent, p, KindResponse)
+	var e *Entry
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		e, err = s.agentPost(ctx, tx, ticketID, agent, p, KindResponse)
+		return err
+	})
+	return e, err
+}
+
+// RespondTx is Respond inside the caller's transaction (an agent answering
+// from their mail client).
+func (s *Store) RespondTx(ctx context.Context, tx *Tx, ticketID int64, agent *Agent, p Post) (*Entry, error) {
+	return s.agentPost(ctx, tx, ticketID, agent, p, KindResponse)
 }
 
 // Note adds an internal note, seen only by agents.
 func (s *Store) Note(ctx context.Context, ticketID int64, agent *Agent, p Post) (*Entry, error) {
 	p.Status = ""
-	return s.agentPost(ctx, ticketID, agent, p, KindNote)
+	var e *Entry
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		e, err = s.agentPost(ctx, tx, ticketID, agent, p, KindNote)
+		return err
+	})
+	return e, err
 }
 
-func (s *Store) agentPost(ctx context.Context, ticketID int64, agent *Agent, p Post, kind string) (*Entry, error) {
+func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Agent, p Post, kind string) (*Entry, error) {
 	if err := p.validate(true); err != nil {
 		return nil, err
 	}
@@ -131,7 +160,7 @@ func (s *Store) agentPost(ctx context.Context, ticketID int64, agent *Agent, p P
 		return nil, wrap(kind, ErrForbidden)
 	}
 	var e *Entry
-	err := s.InTx(ctx, func(tx *Tx) error {
+	err := func() error {
 		t, err := getTicket(ctx, tx, "t.id = $1", ticketID, true)
 		if err != nil {
 			return err
@@ -173,6 +202,34 @@ func (s *Store) agentPost(ctx context.Context, ticketID int64, agent *Agent, p P
 			return s.setStatus(ctx, tx, nt, actor, p.Status)
 		}
 		return nil
-	})
+	}()
 	return e, wrap(kind, err)
+}
+
+// SystemNote adds an internal note written by the helpdesk itself (a
+// bounce report, a warning about a cut message), seen only by agents,
+// without reopening or notifying.
+func (s *Store) SystemNote(ctx context.Context, tx *Tx, ticketID int64, p Post) (*Entry, error) {
+	e, err := s.insertEntry(ctx, tx, newEntry{TicketID: ticketID, Kind: KindNote, Actor: System, Body: p.Body,
+		BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments})
+	if err != nil {
+		return nil, wrap("system note", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET updated_at = $2 WHERE id = $1`, ticketID, s.now()); err != nil {
+		return nil, wrap("system note", err)
+	}
+	return e, nil
+}
+
+// AddCollaborator makes addr a collaborator of the ticket (someone who
+// replied to its mail from an address not yet on it, or was CC'd).
+func (s *Store) AddCollaborator(ctx context.Context, tx *Tx, ticketID int64, addr Address) (*User, error) {
+	u, err := s.EnsureUser(ctx, tx, addr)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO ticket_collaborators (ticket_id, user_id)
+		SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE id = $1 AND owner_id = $2)
+		ON CONFLICT DO NOTHING`, ticketID, u.ID)
+	return u, wrap("add collaborator", err)
 }

@@ -14,7 +14,7 @@ import (
 // withStore opens the database, brings the schema up to date and runs fn on
 // a store; for the admin commands.
 func withStore(ctx context.Context, env *cmdEnv, fn func(s *tickets.Store) error) error {
-	d, err := openDatabase(ctx, &env.cfg, false, env.log)
+	d, err := openDatabaseWait(ctx, &env.cfg, false, env.log, env.dbWait)
 	if err != nil {
 		return err
 	}

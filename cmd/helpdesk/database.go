@@ -31,6 +31,11 @@ type database struct {
 // same data dir is refused. Admin commands run beside a serving process by
 // using its server; without one they start and stop the cluster themselves.
 func openDatabase(ctx context.Context, cfg *Config, serving bool, log *slog.Logger) (*database, error) {
+	return openDatabaseWait(ctx, cfg, serving, log, 30*time.Second)
+}
+
+// openDatabaseWait is openDatabase waiting at most wait for the server.
+func openDatabaseWait(ctx context.Context, cfg *Config, serving bool, log *slog.Logger, wait time.Duration) (*database, error) {
 	d := &database{}
 	dsn := cfg.DatabaseURL
 	if dsn == "" {
@@ -71,7 +76,7 @@ func openDatabase(ctx context.Context, cfg *Config, serving bool, log *slog.Logg
 	db.SetMaxIdleConns(20)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	d.DB = db
-	if err := waitForDatabase(ctx, db, log); err != nil {
+	if err := waitForDatabase(ctx, db, log, wait); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -139,10 +144,10 @@ func ensureDatabase(ctx context.Context, c *pgcluster.Cluster) error {
 	return nil
 }
 
-// waitForDatabase pings until the server answers, for up to 30 seconds: a
+// waitForDatabase pings until the server answers, for up to wait: a
 // server that is still starting, or restarting, is a passing condition.
-func waitForDatabase(ctx context.Context, db *sqlx.DB, log *slog.Logger) error {
-	deadline := time.Now().Add(30 * time.Second)
+func waitForDatabase(ctx context.Context, db *sqlx.DB, log *slog.Logger, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := db.PingContext(pctx)

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
@@ -31,6 +32,7 @@ type command struct {
 // cmdEnv is what every command gets: configuration, log and I/O.
 type cmdEnv struct {
 	cfg    Config
+	dbWait time.Duration // how long admin commands wait for the database
 	log    *slog.Logger
 	stdin  io.Reader
 	stdout io.Writer
@@ -50,6 +52,9 @@ func commands() []*command {
 	return []*command{
 		serveCommand(),
 		migrateCommand(),
+		ingestCommand(),
+		importMboxCommand(),
+		routeAddCommand(),
 		agentAddCommand(),
 		departmentAddCommand(),
 		topicAddCommand(),
@@ -84,7 +89,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		usage(stderr, cmds)
 		return 2
 	}
-	env := &cmdEnv{stdin: stdin, stdout: stdout, stderr: stderr}
+	env := &cmdEnv{stdin: stdin, stdout: stdout, stderr: stderr, dbWait: 30 * time.Second}
 	fs := flag.NewFlagSet("helpdesk "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {

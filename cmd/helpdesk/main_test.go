@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/kemsos/helpdesk/internal/pgtest"
 	"github.com/kemsos/helpdesk/migrations"
+	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
@@ -37,6 +38,7 @@ type testEnv struct {
 	db    *sqlx.DB
 	store *tickets.Store
 	srv   *server
+	ob    *outbound.Outbox // delivers into cfg.DataDir/outbox (the dev outbox)
 	http  *httptest.Server
 	key   string
 	cfg   *Config
@@ -50,14 +52,18 @@ func newTestEnv(t *testing.T) *testEnv {
 	cfg := &Config{DatabaseURL: dsn, DataDir: t.TempDir(), BaseURL: "http://localhost:8080", From: "helpdesk@kemsos.go.id", Secret: "test-secret-0123456789abcdef0123456789"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store := tickets.New(db, tickets.Opts{Log: log})
-	srv := newServer(cfg, store, log)
+	ob, err := newOutbox(cfg, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(cfg, store, ob, log)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	key, _, err := store.CreateAPIKey(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, dsn: dsn, db: db, store: store, srv: srv, http: hs, key: key, cfg: cfg}
+	return &testEnv{t: t, dsn: dsn, db: db, store: store, srv: srv, ob: ob, http: hs, key: key, cfg: cfg}
 }
 
 // api sends a JSON request with the env's key and decodes the answer.

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/kemsos/helpdesk/ingest"
+	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
@@ -23,9 +27,47 @@ func serveCommand() *command {
 	}
 }
 
+// newOutbox wires outbound mail to the store: notices are queued in the
+// transactions of the changes, and sent through the relay or, without one,
+// written to the dev outbox.
+func newOutbox(cfg *Config, store *tickets.Store, log *slog.Logger) (*outbound.Outbox, error) {
+	secret, err := cfg.secretKey()
+	if err != nil {
+		return nil, err
+	}
+	sender, err := outbound.NewSender(cfg.SMTPURL, cfg.DataDir, outbound.SenderOptions{HeloName: cfg.FromDomain(), Timeout: 30 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("outbound mail: %w", err)
+	}
+	ob := outbound.New(outbound.Opts{Store: store, Sender: sender, Log: log, From: cfg.From, BaseURL: cfg.BaseURL, Secret: secret})
+	store.AddHook(ob.Hook)
+	store.AddAccountHook(ob.AccountHook)
+	return ob, nil
+}
+
+// group runs the long-lived parts of serve and waits for them.
+type group struct {
+	wg   sync.WaitGroup
+	errc chan error
+}
+
+func (g *group) go_(f func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := f(); err != nil {
+			select {
+			case g.errc <- err:
+			default:
+			}
+		}
+	}()
+}
+
 func serve(ctx context.Context, env *cmdEnv) error {
 	log := env.log
-	d, err := openDatabase(ctx, &env.cfg, true, log)
+	cfg := &env.cfg
+	d, err := openDatabase(ctx, cfg, true, log)
 	if err != nil {
 		return err
 	}
@@ -38,9 +80,17 @@ func serve(ctx context.Context, env *cmdEnv) error {
 		return err
 	}
 	store := tickets.New(d.DB, tickets.Opts{Log: log})
-	srv := newServer(&env.cfg, store, log)
+	ob, err := newOutbox(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	intake, err := newIntake(cfg, store, env)
+	if err != nil {
+		return err
+	}
+	srv := newServer(cfg, store, ob, log)
 
-	ln, err := net.Listen("tcp", env.cfg.HTTPAddr)
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("web listener: %w", err)
 	}
@@ -50,28 +100,74 @@ func serve(ctx context.Context, env *cmdEnv) error {
 		ReadTimeout:       5 * time.Minute, // uploads over slow links
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
 	}
-	var wg sync.WaitGroup
-	errc := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("web: %w", err)
+	var smtpd *ingest.SMTPServer
+	if cfg.SMTPListen != "" {
+		smtpd = ingest.NewSMTPServer(ingest.SMTPOpts{Addr: cfg.SMTPListen, Domain: cfg.FromDomain(), Intake: intake, Log: log,
+			Accept: ingest.AcceptAddresses(store, []string{cfg.From})})
+		if err := smtpd.Listen(); err != nil {
+			ln.Close()
+			return err
 		}
-	}()
-	log.Info("helpdesk serving", "http", "http://"+ln.Addr().String(), "base_url", env.cfg.BaseURL, "data_dir", env.cfg.DataDir)
+	}
+	pollers, err := newPollers(cfg, intake, d, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	g := &group{errc: make(chan error, 1)}
+	g.go_(func() error {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("web: %w", err)
+		}
+		return nil
+	})
+	g.go_(func() error { ob.Run(runCtx); return nil })
+	if smtpd != nil {
+		g.go_(smtpd.Serve)
+		log.Info("SMTP intake listening", "addr", smtpd.Addr())
+	}
+	for _, p := range pollers {
+		g.go_(func() error { return p.Run(runCtx) })
+	}
+	stopJobs := startJobs(runCtx, d.DB, log, scheduledJobs(store, ob, jobSettings{}))
+
+	outMode := "dev outbox " + cfg.DataDir + "/outbox (see /dev/outbox)"
+	if cfg.SMTPURL != "" {
+		outMode = "relay " + redactURL(cfg.SMTPURL)
+	}
+	log.Info("helpdesk serving", "http", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL,
+		"data_dir", cfg.DataDir, "mailboxes", len(pollers), "outbound", outMode)
 
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
-	case err = <-errc:
+	case err = <-g.errc:
 		log.Error("stopping", "err", err)
 	}
+	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	hs.Shutdown(sctx)
-	wg.Wait()
+	if smtpd != nil {
+		smtpd.Close()
+	}
+	stopJobs()
+	g.wg.Wait()
 	return err
+}
+
+// redactURL hides a password in a URL for logs.
+func redactURL(s string) string {
+	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		if i := strings.Index(s, "://"); i >= 0 && i < at {
+			if c := strings.IndexByte(s[i+3:at], ':'); c >= 0 {
+				return s[:i+3+c+1] + "***" + s[at:]
+			}
+		}
+	}
+	return s
 }

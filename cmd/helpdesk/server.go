@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -21,6 +22,8 @@ type server struct {
 	log     *slog.Logger
 	metrics *metrics
 	mux     *http.ServeMux
+	web     *webUI
+	outbox  *outbound.Outbox
 }
 
 type metrics struct {
@@ -63,8 +66,8 @@ func (m *metrics) countChanges(_ context.Context, _ *tickets.Tx, c *tickets.Chan
 	return nil
 }
 
-func newServer(cfg *Config, store *tickets.Store, log *slog.Logger) *server {
-	s := &server{cfg: cfg, store: store, log: log, metrics: newMetrics(), mux: http.NewServeMux()}
+func newServer(cfg *Config, store *tickets.Store, ob *outbound.Outbox, log *slog.Logger) *server {
+	s := &server{cfg: cfg, store: store, outbox: ob, log: log, metrics: newMetrics(), mux: http.NewServeMux()}
 	store.AddHook(s.metrics.countChanges)
 	s.routes()
 	return s
@@ -74,6 +77,8 @@ func (s *server) routes() {
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	s.apiRoutes()
+	s.webRoutes()
+	s.devRoutes()
 }
 
 // handle registers h under pattern, timing it for the metrics.

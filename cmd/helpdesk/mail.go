@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kemsos/helpdesk/ingest"
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+// exTempFail tells an MTA to keep the message and try again (sysexits.h).
+const exTempFail = 75
+
+// newIntake wires the mail intake to the store. The store must have the
+// outbox hooked in (newOutbox) for notices to be queued; a running serve
+// sends them.
+func newIntake(cfg *Config, store *tickets.Store, env *cmdEnv, extra ...ingest.IntakeOpts) (*ingest.Intake, error) {
+	secret, err := cfg.secretKey()
+	if err != nil {
+		return nil, err
+	}
+	o := ingest.IntakeOpts{}
+	if len(extra) > 0 {
+		o = extra[0]
+	}
+	o.Log, o.Secret, o.OwnAddresses = env.log, secret, []string{cfg.From}
+	return ingest.NewIntake(store, o), nil
+}
+
+func ingestCommand() *command {
+	var mailbox string
+	var rcpts stringList
+	return &command{
+		name:    "ingest",
+		args:    "[--mailbox NAME] [--recipient ADDR] < message.eml",
+		summary: "store one raw message from standard input (an MTA pipe transport); exit 75 to retry",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&mailbox, "mailbox", "pipe", "the name this mail source is recorded under")
+			fs.Var(&rcpts, "recipient", "the envelope recipient (Postfix: ${recipient}), to route to a help topic")
+		},
+		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, _ []string) error {
+			raw, err := io.ReadAll(io.LimitReader(env.stdin, 200<<20))
+			if err != nil {
+				return &exitError{code: exTempFail, err: fmt.Errorf("reading the message: %w", err)}
+			}
+			if len(raw) == 0 {
+				return fmt.Errorf("no message on standard input")
+			}
+			// The MTA retries on 75; better that than hold its delivery
+			// agent while the database is down.
+			env.dbWait = 5 * time.Second
+			err = withStore(ctx, env, func(s *tickets.Store) error {
+				if _, err := newOutbox(&env.cfg, s, env.log); err != nil {
+					return err
+				}
+				in, err := newIntake(&env.cfg, s, env)
+				if err != nil {
+					return err
+				}
+				res, err := in.Deliver(ctx, raw, ingest.Source{Mailbox: mailbox, Recipients: rcpts})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.stdout, "%s %s\n", res.Outcome, res.Ticket)
+				return nil
+			})
+			if err != nil {
+				// Whatever went wrong, nothing was committed: the MTA keeps
+				// the message and retries, so a passing outage loses nothing.
+				return &exitError{code: exTempFail, err: err}
+			}
+			return nil
+		},
+	}
+}
+
+func importMboxCommand() *command {
+	return &command{
+		name:    "import-mbox",
+		args:    "FILE",
+		summary: "import an mbox archive (resumable: re-running does not duplicate)",
+		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("give the mbox file as the one argument")
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			fi, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			// No outbox here: an archive of old letters must not send
+			// autoresponses to everyone in it.
+			return withStore(ctx, env, func(s *tickets.Store) error {
+				in, err := newIntake(&env.cfg, s, env, ingest.IntakeOpts{Backdate: true})
+				if err != nil {
+					return err
+				}
+				return importMbox(ctx, in, f, fi.Size(), "mbox:"+fi.Name(), env.stderr)
+			})
+		},
+	}
+}
+
+// importMbox delivers every message of an archive, showing progress. A
+// message that cannot be stored for a passing reason is retried a few
+// times; the run stops rather than skip one, and a re-run resumes (the
+// stored ones are duplicates).
+func importMbox(ctx context.Context, in *ingest.Intake, r io.Reader, size int64, name string, progress io.Writer) error {
+	mr := ingest.NewMboxReader(r)
+	start := time.Now()
+	var done, dup int
+	last := time.Time{}
+	show := func(final bool) {
+		if !final && time.Since(last) < 200*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		el := time.Since(start).Seconds()
+		rate := float64(done) / max(el, 0.001)
+		frac := 1.0
+		if size > 0 {
+			frac = float64(mr.BytesRead()) / float64(size)
+		}
+		eta := "-"
+		if frac > 0 && frac < 1 {
+			eta = (time.Duration(el/frac*(1-frac)) * time.Second).Round(time.Second).String()
+		}
+		bar := strings.Repeat("#", int(frac*30)) + strings.Repeat(".", 30-int(frac*30))
+		fmt.Fprintf(progress, "\r[%s] %5.1f%% %d messages (%d already stored) %.0f/s ETA %s ", bar, frac*100, done, dup, rate, eta)
+		if final {
+			fmt.Fprintln(progress)
+		}
+	}
+	for {
+		raw, err := mr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", name, err)
+		}
+		var res ingest.Result
+		for try := 0; ; try++ {
+			res, err = in.Deliver(ctx, raw, ingest.Source{Mailbox: name})
+			if err == nil || try == 5 || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(time.Duration(1<<try) * 200 * time.Millisecond)
+		}
+		if err != nil {
+			show(true)
+			return fmt.Errorf("message %d: %w (re-run to resume; stored messages are skipped)", done+1, err)
+		}
+		done++
+		if res.Duplicate {
+			dup++
+		}
+		show(false)
+	}
+	show(true)
+	return nil
+}
+
+func routeAddCommand() *command {
+	var topic string
+	return &command{
+		name:    "route add",
+		args:    "ADDRESS --topic T",
+		summary: "route new mail sent to ADDRESS to a help topic (and its department)",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&topic, "topic", "", "the help topic")
+		},
+		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("give the address as the one argument")
+			}
+			return withStore(ctx, env, func(s *tickets.Store) error {
+				if err := s.AddRoute(ctx, args[0], topic); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.stdout, "mail to %s opens tickets in %s\n", args[0], topic)
+				return nil
+			})
+		},
+	}
+}

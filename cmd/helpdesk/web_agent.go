@@ -1,0 +1,358 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kemsos/helpdesk/outbound"
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+// queueTabs are Gambar 15's tabs, in order.
+var queueTabs = []string{"open", "mine", "unassigned", "overdue", "resolved", "closed"}
+
+type queueData struct {
+	Tab         string
+	Tabs        []string
+	Tickets     []tickets.Ticket
+	Departments []tickets.Department
+	Topics      []tickets.Topic
+	Department  int
+	Topic       int
+	Query       string
+	Page        int
+	Prev, Next  string // links, "" when none
+}
+
+// tabLink keeps the filters when switching tabs.
+func (q *queueData) TabLink(tab string) string {
+	return q.link(tab, 1)
+}
+
+func (q *queueData) link(tab string, pg int) string {
+	v := url.Values{}
+	v.Set("tab", tab)
+	if q.Department != 0 {
+		v.Set("department", strconv.Itoa(q.Department))
+	}
+	if q.Topic != 0 {
+		v.Set("topic", strconv.Itoa(q.Topic))
+	}
+	if q.Query != "" {
+		v.Set("q", q.Query)
+	}
+	if pg > 1 {
+		v.Set("page", strconv.Itoa(pg))
+	}
+	return "/agent?" + v.Encode()
+}
+
+// visibleDepartments is the agent's restriction for Filter.Departments:
+// nil (all) for admins, else their departments, never nil.
+func visibleDepartments(a *tickets.Agent) []int {
+	if a.IsAdmin {
+		return nil
+	}
+	return append([]int{}, a.Departments...)
+}
+
+func (s *server) queue(w http.ResponseWriter, r *http.Request) {
+	a := webFrom(r).agent
+	qv := r.URL.Query()
+	d := &queueData{Tab: qv.Get("tab"), Tabs: queueTabs, Query: strings.TrimSpace(qv.Get("q"))}
+	d.Department, _ = strconv.Atoi(qv.Get("department"))
+	d.Topic, _ = strconv.Atoi(qv.Get("topic"))
+	d.Page, _ = strconv.Atoi(qv.Get("page"))
+	if d.Page < 1 {
+		d.Page = 1
+	}
+	f := tickets.Filter{Departments: visibleDepartments(a), DepartmentID: d.Department, TopicID: d.Topic, Query: d.Query, Page: d.Page, PerPage: 25}
+	switch d.Tab {
+	case "mine":
+		f.Status, f.AssigneeID = tickets.StatusOpen, a.ID
+	case "unassigned":
+		f.Status, f.Unassigned = tickets.StatusOpen, true
+	case "overdue":
+		f.Status, f.Overdue = tickets.StatusOpen, true
+	case "resolved", "closed":
+		f.Status = d.Tab
+	default:
+		d.Tab, f.Status = "open", tickets.StatusOpen
+	}
+	ts, more, err := s.store.List(r.Context(), f)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	d.Tickets = ts
+	if d.Departments, err = s.agentDepartments(r, a); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if d.Topics, err = s.store.Topics(r.Context(), true); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if d.Page > 1 {
+		d.Prev = d.link(d.Tab, d.Page-1)
+	}
+	if more {
+		d.Next = d.link(d.Tab, d.Page+1)
+	}
+	p := s.newPage(w, r, "queue.title")
+	p.Data = d
+	s.render(w, r, http.StatusOK, "queue", p)
+}
+
+// agentDepartments lists the departments the agent works in (all for
+// admins), for the queue's filter.
+func (s *server) agentDepartments(r *http.Request, a *tickets.Agent) ([]tickets.Department, error) {
+	all, err := s.store.Departments(r.Context())
+	if err != nil || a.IsAdmin {
+		return all, err
+	}
+	var out []tickets.Department
+	for _, d := range all {
+		if a.CanSeeDepartment(d.ID) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// agentTicketData is Gambar 14.
+type agentTicketData struct {
+	Ticket       *tickets.Ticket
+	Entries      []entryView
+	Owner        *tickets.User
+	Agents       []tickets.Agent // who it may be assigned to
+	Departments  []tickets.Department
+	Statuses     []string
+	Priorities   []string
+	MailProblems []outbound.Problem // notices that failed, were suppressed or are retrying
+	Response     string             // typed text kept after a failed post
+	Note         string
+	ResStatus    string
+}
+
+// agentTicketFor loads the ticket in the path if the agent may see it; a
+// ticket of another department is a 404, as if it did not exist.
+func (s *server) agentTicketFor(r *http.Request) (*tickets.Ticket, error) {
+	t, err := s.store.TicketByNumber(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return nil, err
+	}
+	if s.store.AccessTo(tickets.Viewer{Agent: webFrom(r).agent}, t) != tickets.AccessAgent {
+		return nil, tickets.ErrNotFound
+	}
+	return t, nil
+}
+
+func (s *server) agentTicket(w http.ResponseWriter, r *http.Request) {
+	t, err := s.agentTicketFor(r)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.showAgentTicket(w, r, t, http.StatusOK, &agentTicketData{}, nil)
+}
+
+func (s *server) showAgentTicket(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, code int, d *agentTicketData, errs map[string]string) {
+	p := s.newPage(w, r, "aticket.title")
+	var err error
+	d.Ticket, d.Statuses, d.Priorities = t, []string{tickets.StatusOpen, tickets.StatusResolved, tickets.StatusClosed}, tickets.Priorities
+	if d.Entries, err = s.thread(r, p, t, true, ""); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if d.Owner, err = s.store.UserByID(r.Context(), t.OwnerID); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	as, err := s.store.Agents(r.Context())
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	for _, a := range as {
+		if a.Active && a.CanSeeDepartment(t.DepartmentID) {
+			d.Agents = append(d.Agents, a)
+		}
+	}
+	if d.Departments, err = s.store.Departments(r.Context()); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if s.outbox != nil {
+		if d.MailProblems, err = s.outbox.Problems(r.Context(), t.ID); err != nil {
+			s.webError(w, r, err)
+			return
+		}
+	}
+	p.Data, p.Errors = d, errs
+	s.render(w, r, code, "agent_ticket", p)
+}
+
+// agentAction runs one ticket action and answers Post/Redirect/Get with a
+// flash, or re-renders the ticket with the field errors.
+func (s *server) agentAction(w http.ResponseWriter, r *http.Request, flash string, keep *agentTicketData, do func(t *tickets.Ticket, a *tickets.Agent) error) {
+	a := webFrom(r).agent
+	t, err := s.agentTicketFor(r)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	err = do(t, a)
+	if errs, ok := fieldErrors(webFrom(r).lang, err); ok {
+		if keep == nil {
+			keep = &agentTicketData{}
+		}
+		s.showAgentTicket(w, r, t, http.StatusBadRequest, keep, errs)
+		return
+	}
+	if errors.Is(err, tickets.ErrConflict) {
+		s.setFlash(w, "flash.conflict")
+		redirect(w, r, "/agent/tickets/"+t.Number)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.setFlash(w, flash)
+	// After a transfer the agent may no longer see the ticket.
+	if nt, err := s.store.TicketByID(r.Context(), t.ID); err == nil && s.store.AccessTo(tickets.Viewer{Agent: a}, nt) != tickets.AccessAgent {
+		redirect(w, r, "/agent")
+		return
+	}
+	redirect(w, r, "/agent/tickets/"+t.Number)
+}
+
+func (s *server) agentClaim(w http.ResponseWriter, r *http.Request) {
+	s.agentAction(w, r, "flash.claimed", nil, func(t *tickets.Ticket, a *tickets.Agent) error {
+		return s.store.Claim(r.Context(), t.ID, a)
+	})
+}
+
+func (s *server) agentAssign(w http.ResponseWriter, r *http.Request) {
+	s.agentAction(w, r, "flash.assigned", nil, func(t *tickets.Ticket, a *tickets.Agent) error {
+		var to *tickets.Agent
+		if id, _ := strconv.Atoi(r.PostFormValue("agent")); id != 0 {
+			var err error
+			if to, err = s.store.AgentByID(r.Context(), id); errors.Is(err, tickets.ErrNotFound) {
+				return &tickets.ValidationError{Fields: map[string]string{"assignee": "no such agent"}}
+			} else if err != nil {
+				return err
+			}
+		}
+		return s.store.Assign(r.Context(), t.ID, tickets.AgentActor(a), to)
+	})
+}
+
+func (s *server) agentPost(w http.ResponseWriter, r *http.Request, note bool) {
+	lang := webFrom(r).lang
+	body := r.PostFormValue("message")
+	keep := &agentTicketData{ResStatus: r.PostFormValue("status")}
+	flash := "flash.responded"
+	if note {
+		keep.Note, flash = body, "flash.noted"
+	} else {
+		keep.Response = body
+	}
+	s.agentAction(w, r, flash, keep, func(t *tickets.Ticket, a *tickets.Agent) error {
+		atts, upErr, err := readUploads(r, "attachments", lang)
+		if err != nil {
+			return err
+		}
+		if upErr != "" {
+			return &tickets.ValidationError{Fields: map[string]string{"attachments": upErr}}
+		}
+		p := tickets.Post{Body: body, Attachments: atts, Source: tickets.SourceWeb}
+		if note {
+			_, err = s.store.Note(r.Context(), t.ID, a, p)
+		} else {
+			p.Status = r.PostFormValue("status")
+			_, err = s.store.Respond(r.Context(), t.ID, a, p)
+		}
+		return err
+	})
+}
+
+func (s *server) agentRespond(w http.ResponseWriter, r *http.Request) { s.agentPost(w, r, false) }
+func (s *server) agentNote(w http.ResponseWriter, r *http.Request)    { s.agentPost(w, r, true) }
+
+func (s *server) agentStatus(w http.ResponseWriter, r *http.Request) {
+	s.agentAction(w, r, "flash.status", nil, func(t *tickets.Ticket, a *tickets.Agent) error {
+		return s.store.SetStatus(r.Context(), t.ID, tickets.AgentActor(a), r.PostFormValue("status"))
+	})
+}
+
+func (s *server) agentPriority(w http.ResponseWriter, r *http.Request) {
+	s.agentAction(w, r, "flash.priority", nil, func(t *tickets.Ticket, a *tickets.Agent) error {
+		return s.store.SetPriority(r.Context(), t.ID, tickets.AgentActor(a), r.PostFormValue("priority"))
+	})
+}
+
+type transferData struct {
+	Ticket      *tickets.Ticket
+	Departments []tickets.Department
+	Department  int
+	Reason      string
+}
+
+// transferForm is Gambar 19–20: the department and the reason.
+func (s *server) transferForm(w http.ResponseWriter, r *http.Request) {
+	t, err := s.agentTicketFor(r)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.showTransfer(w, r, t, http.StatusOK, &transferData{}, nil)
+}
+
+func (s *server) showTransfer(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, code int, d *transferData, errs map[string]string) {
+	all, err := s.store.Departments(r.Context())
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	d.Ticket = t
+	d.Departments = nil
+	for _, dep := range all {
+		if dep.ID != t.DepartmentID {
+			d.Departments = append(d.Departments, dep)
+		}
+	}
+	p := s.newPage(w, r, "transfer.title")
+	p.Data, p.Errors = d, errs
+	s.render(w, r, code, "transfer", p)
+}
+
+func (s *server) agentTransfer(w http.ResponseWriter, r *http.Request) {
+	a := webFrom(r).agent
+	t, err := s.agentTicketFor(r)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	dept, _ := strconv.Atoi(r.PostFormValue("department"))
+	reason := r.PostFormValue("reason")
+	err = s.store.Transfer(r.Context(), t.ID, tickets.AgentActor(a), dept, reason)
+	if errs, ok := fieldErrors(webFrom(r).lang, err); ok {
+		s.showTransfer(w, r, t, http.StatusBadRequest, &transferData{Department: dept, Reason: reason}, errs)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.setFlash(w, "flash.transferred")
+	if nt, err := s.store.TicketByID(r.Context(), t.ID); err == nil && s.store.AccessTo(tickets.Viewer{Agent: a}, nt) == tickets.AccessAgent {
+		redirect(w, r, "/agent/tickets/"+t.Number)
+		return
+	}
+	redirect(w, r, "/agent")
+}

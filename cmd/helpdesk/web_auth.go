@@ -1,0 +1,328 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+// Rate limits. Sign-in counts every attempt per address and failures per
+// account, so that guessing one password and spraying many accounts are
+// both slow; registration and reset mails are limited so the helpdesk
+// cannot be used to flood someone's mailbox.
+var (
+	limitLoginIP      = tickets.Limit{Max: 30, Window: 15 * time.Minute}
+	limitLoginAccount = tickets.Limit{Max: 5, Window: 15 * time.Minute}
+	limitRegisterIP   = tickets.Limit{Max: 10, Window: time.Hour}
+	limitResetIP      = tickets.Limit{Max: 10, Window: time.Hour}
+	limitResetAccount = tickets.Limit{Max: 3, Window: time.Hour}
+)
+
+// tooMany answers 429 with a page saying when to try again.
+func (s *server) tooMany(w http.ResponseWriter, r *http.Request, retry time.Duration) {
+	mins := int(retry.Round(time.Minute) / time.Minute)
+	if mins < 1 {
+		mins = 1
+	}
+	w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
+	p := s.newPage(nil, r, "err.title")
+	p.Data = map[string]any{"Code": http.StatusTooManyRequests, "Message": "err.rate", "Minutes": mins}
+	s.render(w, r, http.StatusTooManyRequests, "error", p)
+}
+
+// limited checks each limit in order; the first exceeded one answers.
+// record false only checks (for per-account failure counts).
+func (s *server) limited(w http.ResponseWriter, r *http.Request, record bool, keys []string, limits []tickets.Limit) bool {
+	for i, k := range keys {
+		f := s.store.RateCheck
+		if record {
+			f = s.store.RateHit
+		}
+		ok, retry, err := f(r.Context(), k, limits[i])
+		if err != nil {
+			s.webError(w, r, err)
+			return true
+		}
+		if !ok {
+			s.log.Warn("rate limited", "key", strings.SplitN(k, ":", 2)[0], "ip", clientIP(r))
+			s.tooMany(w, r, retry)
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) landing(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "landing.title")
+	p.Form = loginForm{}
+	s.render(w, r, http.StatusOK, "landing", p)
+}
+
+// setLang switches the language: a cookie for everyone, and the account's
+// setting for signed-in people so that their mail follows.
+func (s *server) setLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.PostFormValue("lang")
+	if lang != "en" {
+		lang = "id"
+	}
+	wc := webFrom(r)
+	http.SetCookie(w, s.web.cookie(cookieLang, lang, 365*24*3600))
+	var err error
+	switch {
+	case wc.user != nil:
+		err = s.store.SetUserLang(r.Context(), wc.user.ID, lang)
+	case wc.agent != nil:
+		err = s.store.SetAgentLang(r.Context(), wc.agent.ID, lang)
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	redirect(w, r, localPath(r.PostFormValue("next"), "/"))
+}
+
+type loginForm struct {
+	Login string
+	Next  string
+}
+
+func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
+	if webFrom(r).user != nil {
+		redirect(w, r, "/tickets")
+		return
+	}
+	p := s.newPage(w, r, "login.title")
+	p.Form = loginForm{Next: localPath(r.URL.Query().Get("next"), "")}
+	s.render(w, r, http.StatusOK, "login", p)
+}
+
+func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	f := loginForm{Login: strings.TrimSpace(r.PostFormValue("login")), Next: localPath(r.PostFormValue("next"), "")}
+	account := "login-account:" + strings.ToLower(f.Login)
+	if s.limited(w, r, true, []string{"login-ip:" + clientIP(r)}, []tickets.Limit{limitLoginIP}) ||
+		s.limited(w, r, false, []string{account}, []tickets.Limit{limitLoginAccount}) {
+		return
+	}
+	u, err := s.store.Authenticate(r.Context(), f.Login, r.PostFormValue("password"))
+	if errors.Is(err, tickets.ErrInvalidLogin) || errors.Is(err, tickets.ErrNotConfirmed) {
+		if _, _, err := s.store.RateHit(r.Context(), account, limitLoginAccount); err != nil {
+			s.webError(w, r, err)
+			return
+		}
+		p := s.newPage(w, r, "login.title")
+		p.Form = f
+		p.Errors = map[string]string{"login": p.T("login.failed")}
+		if errors.Is(err, tickets.ErrNotConfirmed) {
+			p.Errors["login"] = p.T("login.unconfirmed")
+		}
+		s.render(w, r, http.StatusUnauthorized, "login", p)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if err := s.signIn(w, r, u.ID, 0); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.log.Info("citizen signed in", "user", u.ID)
+	redirect(w, r, localPath(f.Next, "/tickets"))
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request) {
+	wc := webFrom(r)
+	if err := s.store.DeleteSession(r.Context(), wc.sessionID); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	http.SetCookie(w, s.web.cookie(cookieSession, "", -1))
+	to := "/"
+	if wc.agent != nil {
+		to = "/agent/login"
+	}
+	s.setFlash(w, "flash.signed_out")
+	redirect(w, r, to)
+}
+
+func (s *server) agentLoginForm(w http.ResponseWriter, r *http.Request) {
+	if webFrom(r).agent != nil {
+		redirect(w, r, "/agent")
+		return
+	}
+	p := s.newPage(w, r, "agent_login.title")
+	p.Form = loginForm{Next: localPath(r.URL.Query().Get("next"), "")}
+	s.render(w, r, http.StatusOK, "agent_login", p)
+}
+
+func (s *server) agentLogin(w http.ResponseWriter, r *http.Request) {
+	f := loginForm{Login: strings.TrimSpace(r.PostFormValue("login")), Next: localPath(r.PostFormValue("next"), "")}
+	account := "agent-login-account:" + strings.ToLower(f.Login)
+	if s.limited(w, r, true, []string{"login-ip:" + clientIP(r)}, []tickets.Limit{limitLoginIP}) ||
+		s.limited(w, r, false, []string{account}, []tickets.Limit{limitLoginAccount}) {
+		return
+	}
+	a, err := s.store.AuthenticateAgent(r.Context(), f.Login, r.PostFormValue("password"))
+	if errors.Is(err, tickets.ErrInvalidLogin) {
+		if _, _, err := s.store.RateHit(r.Context(), account, limitLoginAccount); err != nil {
+			s.webError(w, r, err)
+			return
+		}
+		p := s.newPage(w, r, "agent_login.title")
+		p.Form = f
+		p.Errors = map[string]string{"login": p.T("login.failed")}
+		s.render(w, r, http.StatusUnauthorized, "agent_login", p)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if err := s.signIn(w, r, 0, a.ID); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.log.Info("agent signed in", "agent", a.ID)
+	redirect(w, r, localPath(f.Next, "/agent"))
+}
+
+// registerForm is Gambar 3's form; passwords are never sent back.
+type registerForm struct {
+	Email, Name, Address, Phone, Timezone string
+}
+
+func (s *server) registerForm(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "register.title")
+	p.Form = registerForm{Timezone: "Asia/Jakarta"}
+	p.Data = timezones
+	s.render(w, r, http.StatusOK, "register", p)
+}
+
+func (s *server) register(w http.ResponseWriter, r *http.Request) {
+	if s.limited(w, r, true, []string{"register-ip:" + clientIP(r)}, []tickets.Limit{limitRegisterIP}) {
+		return
+	}
+	f := registerForm{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Address: r.PostFormValue("address"),
+		Phone: r.PostFormValue("phone"), Timezone: r.PostFormValue("timezone")}
+	wc := webFrom(r)
+	_, err := s.store.Register(r.Context(), tickets.RegisterRequest{Email: f.Email, Name: f.Name, Address: f.Address,
+		Phone: f.Phone, Timezone: f.Timezone, Lang: wc.lang, Password: r.PostFormValue("password"), Confirm: r.PostFormValue("confirm")})
+	if errs, ok := fieldErrors(wc.lang, err); ok {
+		p := s.newPage(w, r, "register.title")
+		p.Form, p.Errors, p.Data = f, errs, timezones
+		s.render(w, r, http.StatusBadRequest, "register", p)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	redirect(w, r, "/register/done")
+}
+
+func (s *server) registerDone(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "register_done.title")
+	s.render(w, r, http.StatusOK, "register_done", p)
+}
+
+// confirmAccount activates the account (Gambar 6). Mail scanners that
+// fetch links do activate it early: harmless, the mailbox owner asked.
+func (s *server) confirmAccount(w http.ResponseWriter, r *http.Request) {
+	u, err := s.store.ConfirmAccount(r.Context(), r.URL.Query().Get("token"))
+	if errors.Is(err, tickets.ErrInvalidToken) {
+		p := s.newPage(w, r, "confirm.title")
+		p.Data = map[string]any{"OK": false}
+		s.render(w, r, http.StatusNotFound, "confirm", p)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	p := s.newPage(w, r, "confirm.title")
+	p.Lang = u.Lang
+	p.Data = map[string]any{"OK": true}
+	p.Form = loginForm{Login: u.Email}
+	s.render(w, r, http.StatusOK, "confirm", p)
+}
+
+func (s *server) forgotForm(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "forgot.title")
+	p.Form = map[string]string{"Email": ""}
+	s.render(w, r, http.StatusOK, "forgot", p)
+}
+
+func (s *server) forgot(w http.ResponseWriter, r *http.Request) {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	p := s.newPage(w, r, "forgot.title")
+	if !tickets.ValidEmail(email) {
+		p.Form = map[string]string{"Email": email}
+		p.Errors = map[string]string{"email": translateValidation(p.Lang, "email", "a valid email address is required")}
+		s.render(w, r, http.StatusBadRequest, "forgot", p)
+		return
+	}
+	if s.limited(w, r, true, []string{"reset-ip:" + clientIP(r), "reset-account:" + tickets.NormalizeEmail(email)},
+		[]tickets.Limit{limitResetIP, limitResetAccount}) {
+		return
+	}
+	if err := s.store.RequestPasswordReset(r.Context(), email); err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	p.Data = map[string]any{"Sent": true}
+	s.render(w, r, http.StatusOK, "forgot", p)
+}
+
+func (s *server) resetForm(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	p := s.newPage(w, r, "reset.title")
+	if err := s.store.CheckResetToken(r.Context(), tok); err != nil {
+		if !errors.Is(err, tickets.ErrInvalidToken) {
+			s.webError(w, r, err)
+			return
+		}
+		p.Data = map[string]any{"Invalid": true}
+		s.render(w, r, http.StatusNotFound, "reset", p)
+		return
+	}
+	p.Form = map[string]string{"Token": tok}
+	s.render(w, r, http.StatusOK, "reset", p)
+}
+
+func (s *server) reset(w http.ResponseWriter, r *http.Request) {
+	tok := r.PostFormValue("token")
+	u, err := s.store.ResetPassword(r.Context(), tok, r.PostFormValue("password"), r.PostFormValue("confirm"))
+	p := s.newPage(w, r, "reset.title")
+	if errs, ok := fieldErrors(p.Lang, err); ok {
+		p.Form, p.Errors = map[string]string{"Token": tok}, errs
+		s.render(w, r, http.StatusBadRequest, "reset", p)
+		return
+	}
+	if errors.Is(err, tickets.ErrInvalidToken) {
+		p.Data = map[string]any{"Invalid": true}
+		s.render(w, r, http.StatusNotFound, "reset", p)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.log.Info("password reset via web", "user", u.ID)
+	s.setFlash(w, "flash.password_reset")
+	redirect(w, r, "/login")
+}
+
+// timezones offers Indonesia's zones first, then common ones; any IANA
+// name the host knows is accepted.
+var timezones = []string{
+	"Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura",
+	"Asia/Singapore", "Asia/Kuala_Lumpur", "Asia/Bangkok", "Asia/Ho_Chi_Minh", "Asia/Manila",
+	"Asia/Hong_Kong", "Asia/Shanghai", "Asia/Tokyo", "Asia/Seoul", "Asia/Kolkata", "Asia/Dubai",
+	"Asia/Riyadh", "Australia/Perth", "Australia/Darwin", "Australia/Sydney", "Pacific/Auckland",
+	"Europe/London", "Europe/Amsterdam", "Europe/Berlin", "Europe/Paris", "Africa/Cairo",
+	"America/New_York", "America/Chicago", "America/Los_Angeles", "UTC",
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+func TestWebRegistrationKeepsTypedValuesAndShowsFieldErrors(t *testing.T) {
+	e := newWebEnv(t)
+	b := e.browser()
+	b.get("/register")
+	r := b.post("/register", url.Values{"email": {"bukan-email"}, "name": {"Izzah Annisa"}, "address": {"Jalan Dulu Kijang"},
+		"phone": {"081234567890"}, "timezone": {"Asia/Makassar"}, "password": {"pendek"}, "confirm": {"lain"}})
+	if r.code != http.StatusBadRequest {
+		t.Fatalf("code %d", r.code)
+	}
+	for _, want := range []string{`value="Izzah Annisa"`, `value="bukan-email"`, "Jalan Dulu Kijang", `value="Asia/Makassar" selected`,
+		"Masukkan alamat email yang benar.", "Kata sandi minimal 8 karakter.", "Kedua kata sandi tidak sama.", `aria-invalid="true"`} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(r.body, "pendek") {
+		t.Error("the password was sent back")
+	}
+}
+
+func TestWebRegisterConfirmSignInAndSignOut(t *testing.T) {
+	e := newWebEnv(t)
+	ctx := context.Background()
+	// A citizen who wrote by mail first: their ticket becomes the account's.
+	mailed, _, err := e.store.Open(ctx, tickets.OpenRequest{Owner: tickets.Address{Email: "izzah@example.id"}, Subject: "Surat lewat email",
+		Body: "isi", Source: tickets.SourceEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.get("/register")
+	r := b.post("/register", url.Values{"email": {"Izzah@Example.id"}, "name": {"Izzah Annisa"}, "address": {"Jalan Dulu Kijang"},
+		"phone": {"081234567890"}, "timezone": {"Asia/Jakarta"}, "password": {"rahasia-123"}, "confirm": {"rahasia-123"}})
+	if r.code != http.StatusSeeOther || r.h.Get("Location") != "/register/done" {
+		t.Fatalf("register: %d %s", r.code, snippet(r.body))
+	}
+	if r := b.follow(r); !strings.Contains(r.body, "periksa email Anda") {
+		t.Errorf("done page: %s", snippet(r.body))
+	}
+	// Not confirmed yet: the right password says so, nothing else does.
+	b.get("/login")
+	if r := b.post("/login", url.Values{"login": {"izzah@example.id"}, "password": {"rahasia-123"}}); r.code != http.StatusUnauthorized || !strings.Contains(r.body, "belum dikonfirmasi") {
+		t.Fatalf("unconfirmed sign-in: %d", r.code)
+	}
+	tok := e.token(tickets.TokenConfirmAccount, "izzah@example.id")
+	if tok == "" {
+		t.Fatal("no confirmation token reached the account hook")
+	}
+	if r := b.get("/account/confirm?token=" + url.QueryEscape(tok)); r.code != 200 || !strings.Contains(r.body, "Akun Anda sudah aktif") {
+		t.Fatalf("confirm: %d %s", r.code, snippet(r.body))
+	}
+	if r := b.get("/account/confirm?token=" + url.QueryEscape(tok)); r.code != http.StatusNotFound {
+		t.Fatalf("second use of a confirmation token: %d", r.code)
+	}
+	before := sessionCookie(b)
+	b.signIn("izzah@example.id", "rahasia-123")
+	if after := sessionCookie(b); after == "" || after == before {
+		t.Fatalf("session id not set/rotated on sign-in: %q -> %q", before, after)
+	}
+	r = b.get("/tickets")
+	if r.code != 200 || !strings.Contains(r.body, mailed.Number) || !strings.Contains(r.body, "Izzah Annisa") {
+		t.Fatalf("my tickets lacks the mailed ticket: %d %s", r.code, snippet(r.body))
+	}
+	var n int
+	e.db.Get(&n, `SELECT count(*) FROM web_sessions`)
+	if n != 1 {
+		t.Fatalf("%d sessions", n)
+	}
+	if r := b.post("/logout", nil); r.code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", r.code)
+	}
+	e.db.Get(&n, `SELECT count(*) FROM web_sessions`)
+	if n != 0 {
+		t.Fatal("sign-out left the session in the database")
+	}
+	if r := b.get("/tickets"); r.code != http.StatusSeeOther {
+		t.Fatalf("signed out but still served: %d", r.code)
+	}
+}
+
+func sessionCookie(b *browser) string {
+	u, _ := url.Parse(b.base)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == cookieSession {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func TestWebExpiredConfirmationTokenIsRefused(t *testing.T) {
+	e := newWebEnv(t)
+	b := e.browser()
+	b.get("/register")
+	b.post("/register", url.Values{"email": {"lama@example.id"}, "name": {"Lama"}, "address": {"Jl. A"},
+		"phone": {"081234567890"}, "timezone": {"Asia/Jakarta"}, "password": {"rahasia-123"}, "confirm": {"rahasia-123"}})
+	e.db.MustExec(`UPDATE account_tokens SET expires_at = now() - interval '1 minute'`)
+	r := b.get("/account/confirm?token=" + url.QueryEscape(e.token(tickets.TokenConfirmAccount, "lama@example.id")))
+	if r.code != http.StatusNotFound || !strings.Contains(r.body, "kedaluwarsa") {
+		t.Fatalf("expired token: %d %s", r.code, snippet(r.body))
+	}
+}
+
+func TestWebSignInFailureSaysTheSameForUnknownEmailAndWrongPassword(t *testing.T) {
+	e := newWebEnv(t)
+	e.citizen("ada@example.id", "Ada")
+	main := func(s string) string { return s[strings.Index(s, "<main"):] }
+	b := e.browser()
+	b.get("/login")
+	unknown := b.post("/login", url.Values{"login": {"tidak-ada@example.id"}, "password": {"salah-sekali"}})
+	b.get("/login")
+	wrong := b.post("/login", url.Values{"login": {"ada@example.id"}, "password": {"salah-sekali"}})
+	if unknown.code != wrong.code || unknown.code != http.StatusUnauthorized {
+		t.Fatalf("codes %d %d", unknown.code, wrong.code)
+	}
+	norm := func(s, login string) string {
+		s = csrfRe.ReplaceAllString(main(s), "")
+		return strings.ReplaceAll(s, login, "LOGIN")
+	}
+	if norm(unknown.body, "tidak-ada@example.id") != norm(wrong.body, "ada@example.id") {
+		t.Fatalf("pages differ:\n%s\n---\n%s", main(unknown.body), main(wrong.body))
+	}
+	if !strings.Contains(wrong.body, "Email/nama pengguna atau kata sandi salah.") {
+		t.Fatal("no failure message")
+	}
+}
+
+func TestWebSignInIsRateLimitedPerAccount(t *testing.T) {
+	e := newWebEnv(t)
+	e.citizen("sasaran@example.id", "Sasaran")
+	b := e.browser()
+	b.get("/login")
+	for i := 0; i < limitLoginAccount.Max; i++ {
+		if r := b.post("/login", url.Values{"login": {"sasaran@example.id"}, "password": {"tebakan"}}); r.code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, r.code)
+		}
+	}
+	r := b.post("/login", url.Values{"login": {"sasaran@example.id"}, "password": {"rahasia-123"}})
+	if r.code != http.StatusTooManyRequests || !strings.Contains(r.body, "Terlalu banyak percobaan") || r.h.Get("Retry-After") == "" {
+		t.Fatalf("want 429 with a readable page: %d %s", r.code, snippet(r.body))
+	}
+	// Another account from the same address is not locked out by it.
+	e.citizen("lain@example.id", "Lain")
+}
+
+func TestWebPostsNeedTheirCSRFToken(t *testing.T) {
+	e := newWebEnv(t)
+	b := e.citizen("warga@example.id", "Warga")
+	b.get("/tickets/new")
+	cases := []struct {
+		name string
+		form url.Values
+	}{
+		{"absent", url.Values{"csrf": {""}}},
+		{"forged", url.Values{"csrf": {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}},
+	}
+	for _, c := range cases {
+		c.form.Set("subject", "x")
+		c.form.Set("message", "y")
+		c.form.Set("topic", "1")
+		if r := b.post("/tickets", c.form); r.code != http.StatusForbidden || !strings.Contains(r.body, "Formulir sudah kedaluwarsa") {
+			t.Errorf("%s token: %d", c.name, r.code)
+		}
+	}
+	// An anonymous visitor's token does not work for a signed-in session.
+	anon := e.browser()
+	anon.get("/login")
+	if r := b.post("/tickets", url.Values{"csrf": {anon.csrf}, "subject": {"x"}, "message": {"y"}, "topic": {"1"}}); r.code != http.StatusForbidden {
+		t.Errorf("another visitor's token: %d", r.code)
+	}
+	// Anonymous forms are double-submit: a token without its cookie fails.
+	fresh := e.browser()
+	if r := fresh.post("/login", url.Values{"csrf": {anon.csrf}, "login": {"a@b.id"}, "password": {"x"}}); r.code != http.StatusForbidden {
+		t.Errorf("anonymous token without its cookie: %d", r.code)
+	}
+	// A cross-site browser POST is refused before any token is read.
+	req, _ := http.NewRequest("POST", b.base+"/logout", strings.NewReader("csrf="+b.csrf))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if r := b.do(req); r.code != http.StatusForbidden {
+		t.Errorf("cross-site POST: %d", r.code)
+	}
+}
+
+func TestWebPasswordResetIsSingleUseAndBoundToThePassword(t *testing.T) {
+	e := newWebEnv(t)
+	e.citizen("lupa@example.id", "Lupa")
+	b := e.browser()
+	b.get("/account/forgot")
+	r := b.post("/account/forgot", url.Values{"email": {"lupa@example.id"}})
+	if r.code != 200 || !strings.Contains(r.body, "Jika alamat tersebut terdaftar") {
+		t.Fatalf("forgot: %d", r.code)
+	}
+	// Unknown addresses get the same answer and no mail.
+	b.get("/account/forgot")
+	if r2 := b.post("/account/forgot", url.Values{"email": {"siapa@example.id"}}); r2.code != 200 || !strings.Contains(r2.body, "Jika alamat tersebut terdaftar") {
+		t.Fatalf("forgot unknown: %d", r2.code)
+	}
+	tok := e.token(tickets.TokenPasswordReset, "lupa@example.id")
+	b.get("/account/forgot")
+	b.post("/account/forgot", url.Values{"email": {"lupa@example.id"}})
+	tok2 := e.token(tickets.TokenPasswordReset, "lupa@example.id")
+	if r := b.get("/account/reset?token=" + url.QueryEscape(tok)); r.code != 200 {
+		t.Fatalf("reset form: %d", r.code)
+	}
+	r = b.post("/account/reset", url.Values{"token": {tok}, "password": {"baru-rahasia-9"}, "confirm": {"baru-rahasia-9"}})
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("reset: %d %s", r.code, snippet(r.body))
+	}
+	b.signIn("lupa@example.id", "baru-rahasia-9")
+	// The other link was issued against the old password: dead now.
+	if r := e.browser().get("/account/reset?token=" + url.QueryEscape(tok2)); r.code != http.StatusNotFound {
+		t.Fatalf("second reset link still works: %d", r.code)
+	}
+}

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+// attView is an attachment as a thread shows it.
+type attView struct {
+	Name string
+	Size int64
+	URL  string
+}
+
+// entryView is a thread entry ready for a template.
+type entryView struct {
+	tickets.Entry
+	Who  string
+	Text string // an event's translated line
+	Atts []attView
+}
+
+// HTML is the entry's mail HTML. Only Entry.BodyHTML ever becomes
+// template.HTML: intake sanitized it with bluemonday, and the CSP blocks
+// what might remain (remote images, inline script).
+func (e entryView) HTML() template.HTML { return template.HTML(e.BodyHTML) }
+
+// thread loads a ticket's entries for p's viewer: notes only for agents;
+// attachment links carry the guest token when the viewer is a guest.
+func (s *server) thread(r *http.Request, p *page, t *tickets.Ticket, withNotes bool, guestToken string) ([]entryView, error) {
+	es, err := s.store.Thread(r.Context(), t.ID, withNotes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]entryView, 0, len(es))
+	for i := range es {
+		e := &es[i]
+		v := entryView{Entry: *e, Who: e.AuthorName.String}
+		if v.Who == "" {
+			v.Who = p.T("thread.system")
+		}
+		if e.Kind == tickets.KindEvent {
+			v.Text = eventText(p, e)
+		}
+		for _, a := range e.Attachments {
+			u := "/attachments/" + strconv.FormatInt(a.ID, 10)
+			if guestToken != "" {
+				u += "?token=" + url.QueryEscape(guestToken)
+			}
+			v.Atts = append(v.Atts, attView{Name: a.Name, Size: a.Size, URL: u})
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// eventText translates an event from its name and data.
+func eventText(p *page, e *tickets.Entry) string {
+	d := e.Data()
+	who := e.AuthorName.String
+	if who == "" {
+		who = p.T("thread.system")
+	}
+	switch name := e.Event.String; name {
+	case "created":
+		if d["forwarded_by"] != "" {
+			return p.T("ev.created_forwarded", d["forwarded_by"])
+		}
+		return p.T("ev.created", who, p.T("source."+d["source"]))
+	case "claimed":
+		return p.T("ev.claimed", who)
+	case "assigned":
+		if d["to"] == "" {
+			return p.T("ev.released", who)
+		}
+		return p.T("ev.assigned", who, d["to"])
+	case "status":
+		return p.T("ev.status", who, p.T("status."+d["from"]), p.T("status."+d["to"]))
+	case "reopened":
+		return p.T("ev.reopened", who)
+	case "priority":
+		return p.T("ev.priority", who, p.T("priority."+d["from"]), p.T("priority."+d["to"]))
+	case "transferred":
+		return p.T("ev.transferred", who, d["from"], d["to"], d["reason"])
+	case "overdue":
+		return p.T("ev.overdue")
+	default:
+		return e.Body
+	}
+}
+
+func (s *server) myTickets(w http.ResponseWriter, r *http.Request) {
+	u := webFrom(r).user
+	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	if pg < 1 {
+		pg = 1
+	}
+	ts, more, err := s.store.List(r.Context(), tickets.Filter{OwnerID: u.ID, Page: pg, PerPage: 25})
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	p := s.newPage(w, r, "mytickets.title")
+	p.Data = map[string]any{"Tickets": ts, "Page": pg, "Prev": pg - 1, "Next": nextPage(more, pg)}
+	s.render(w, r, http.StatusOK, "my_tickets", p)
+}
+
+func nextPage(more bool, pg int) int {
+	if more {
+		return pg + 1
+	}
+	return 0
+}
+
+// ticketForm is Gambar 9–12's form.
+type ticketForm struct {
+	TopicID int
+	Subject string
+	Message string
+}
+
+type newTicketData struct {
+	Topics []tickets.Topic
+	Refile bool // the form failed and files must be chosen again
+}
+
+func (s *server) newTicketData(r *http.Request) (*newTicketData, error) {
+	ts, err := s.store.Topics(r.Context(), false)
+	if err != nil {
+		return nil, err
+	}
+	return &newTicketData{Topics: ts}, nil
+}
+
+func (s *server) newTicketForm(w http.ResponseWriter, r *http.Request) {
+	d, err := s.newTicketData(r)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	p := s.newPage(w, r, "newticket.title")
+	p.Form, p.Data = ticketForm{}, d
+	s.render(w, r, http.StatusOK, "new_ticket", p)
+}
+
+func (s *server) openTicket(w http.ResponseWriter, r *http.Request) {
+	wc := webFrom(r)
+	u := wc.user
+	topic, _ := strconv.Atoi(r.PostFormValue("topic"))
+	f := ticketForm{TopicID: topic, Subject: r.PostFormValue("subject"), Message: r.PostFormValue("message")}
+	errs := map[string]string{}
+	atts, upErr, err := readUploads(r, "attachments", wc.lang)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if upErr != "" {
+		errs["attachments"] = upErr
+	}
+	if topic == 0 {
+		errs["topic"] = translate(wc.lang, "val.topic")
+	}
+	var t *tickets.Ticket
+	if len(errs) == 0 {
+		t, _, err = s.store.Open(r.Context(), tickets.OpenRequest{Owner: tickets.Address{Email: u.Email, Name: u.Name},
+			TopicID: topic, Subject: f.Subject, Body: f.Message, Source: tickets.SourceWeb, Attachments: atts})
+		if fe, ok := fieldErrors(wc.lang, err); ok {
+			errs = fe
+		} else if err != nil {
+			s.webError(w, r, err)
+			return
+		}
+	}
+	if len(errs) > 0 {
+		d, err := s.newTicketData(r)
+		if err != nil {
+			s.webError(w, r, err)
+			return
+		}
+		d.Refile = r.MultipartForm != nil && len(r.MultipartForm.File["attachments"]) > 0
+		p := s.newPage(w, r, "newticket.title")
+		p.Form, p.Data, p.Errors = f, d, errs
+		s.render(w, r, http.StatusBadRequest, "new_ticket", p)
+		return
+	}
+	s.setFlash(w, "flash.ticket_opened")
+	redirect(w, r, "/tickets/"+t.Number)
+}
+
+// ticketPage is the citizen's view of a ticket (Gambar 13/18).
+type ticketPage struct {
+	Ticket  *tickets.Ticket
+	Entries []entryView
+	Reply   string // the action of the reply form
+	Token   string // the guest token, kept in the reply form
+	Message string // the reply typed, when it failed
+}
+
+func (s *server) showCitizenTicket(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, guestToken string, code int, msg string, errs map[string]string) {
+	p := s.newPage(w, r, "ticket.title")
+	es, err := s.thread(r, p, t, false, guestToken)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	d := &ticketPage{Ticket: t, Entries: es, Message: msg, Reply: "/tickets/" + t.Number + "/reply"}
+	if guestToken != "" {
+		d.Reply, d.Token = "/t/"+t.Number+"/reply", guestToken
+	}
+	p.Data, p.Errors = d, errs
+	s.render(w, r, code, "ticket", p)
+}
+
+// citizenTicket loads the ticket named in the path if v may see it as a
+// citizen; anything else is a 404, so numbers cannot be probed.
+func (s *server) citizenTicket(r *http.Request, v tickets.Viewer) (*tickets.Ticket, error) {
+	t, err := s.store.TicketByNumber(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return nil, err
+	}
+	if s.store.AccessTo(v, t) != tickets.AccessCitizen {
+		return nil, tickets.ErrNotFound
+	}
+	return t, nil
+}
+
+func (s *server) portalTicket(w http.ResponseWriter, r *http.Request) {
+	t, err := s.citizenTicket(r, tickets.Viewer{User: webFrom(r).user})
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.showCitizenTicket(w, r, t, "", http.StatusOK, "", nil)
+}
+
+func (s *server) guestViewer(token string) tickets.Viewer {
+	return tickets.Viewer{GuestToken: token, GuestSecret: s.web.secret}
+}
+
+// guestTicket is the progress link from mail: that ticket only, without
+// signing in.
+func (s *server) guestTicket(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	t, err := s.citizenTicket(r, s.guestViewer(tok))
+	if errors.Is(err, tickets.ErrNotFound) {
+		s.renderStatus(w, r, http.StatusNotFound, "err.token")
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	// The token is in the URL: keep it out of Referer headers entirely.
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.showCitizenTicket(w, r, t, tok, http.StatusOK, "", nil)
+}
+
+func (s *server) portalReply(w http.ResponseWriter, r *http.Request) {
+	u := webFrom(r).user
+	t, err := s.citizenTicket(r, tickets.Viewer{User: u})
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.citizenReply(w, r, t, u, "", "/tickets/"+t.Number)
+}
+
+func (s *server) guestReply(w http.ResponseWriter, r *http.Request) {
+	tok := r.PostFormValue("token")
+	t, err := s.citizenTicket(r, s.guestViewer(tok))
+	if errors.Is(err, tickets.ErrNotFound) {
+		s.renderStatus(w, r, http.StatusNotFound, "err.token")
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	// A guest replies as the ticket's owner, whom the token names.
+	owner, err := s.store.UserByID(r.Context(), t.OwnerID)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.citizenReply(w, r, t, owner, tok, "/t/"+t.Number+"?token="+url.QueryEscape(tok))
+}
+
+func (s *server) citizenReply(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, author *tickets.User, tok, back string) {
+	lang := webFrom(r).lang
+	msg := r.PostFormValue("message")
+	atts, upErr, err := readUploads(r, "attachments", lang)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if upErr != "" {
+		s.showCitizenTicket(w, r, t, tok, http.StatusBadRequest, msg, map[string]string{"attachments": upErr})
+		return
+	}
+	_, err = s.store.AddMessage(r.Context(), t.ID, author, tickets.Post{Body: msg, Attachments: atts, Source: tickets.SourceWeb})
+	if errs, ok := fieldErrors(lang, err); ok {
+		s.showCitizenTicket(w, r, t, tok, http.StatusBadRequest, msg, errs)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.setFlash(w, "flash.reply_sent")
+	redirect(w, r, back)
+}
+
+// attachment serves a file to whoever may see its ticket (notes' files to
+// agents only), always as a download: a browser must never render a
+// stranger's HTML or SVG as our page.
+func (s *server) attachment(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.renderStatus(w, r, http.StatusNotFound, "err.not_found")
+		return
+	}
+	wc := webFrom(r)
+	v := tickets.Viewer{User: wc.user, Agent: wc.agent, GuestToken: r.URL.Query().Get("token"), GuestSecret: s.web.secret}
+	a, data, err := s.store.AttachmentFor(r.Context(), v, id)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	h := w.Header()
+	ct := a.ContentType
+	if _, _, err := mime.ParseMediaType(ct); err != nil || strings.ContainsAny(ct, "\r\n") {
+		ct = "application/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	h.Set("Content-Disposition", contentDisposition(a.Name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	h.Set("Cache-Control", "private, no-store")
+	w.Write(data)
+}
+
+// contentDisposition names the download per RFC 6266: an ASCII fallback
+// in filename= for old clients and the exact UTF-8 name in filename*=
+// (RFC 8187 encoding).
+func contentDisposition(name string) string {
+	var ascii strings.Builder
+	for _, r := range name {
+		switch {
+		case r < 0x20 || r >= 0x7f || r == '"' || r == '\\' || r == '%' || r == ';':
+			ascii.WriteByte('_')
+		default:
+			ascii.WriteRune(r)
+		}
+	}
+	var ext strings.Builder
+	for _, b := range []byte(name) {
+		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
+			ext.WriteByte(b)
+		} else {
+			fmt.Fprintf(&ext, "%%%02X", b)
+		}
+	}
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii.String(), ext.String())
+}

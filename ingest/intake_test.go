@@ -1,0 +1,369 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+var bg = context.Background()
+
+// msg builds a raw message from header lines and a body.
+func msg(body string, headers ...string) []byte {
+	h := strings.Join(headers, "\r\n")
+	if !strings.Contains(strings.ToLower(h), "content-type:") {
+		h += "\r\nContent-Type: text/plain; charset=utf-8"
+	}
+	return []byte(h + "\r\n\r\n" + strings.ReplaceAll(body, "\n", "\r\n"))
+}
+
+func deliver(t *testing.T, in *Intake, raw []byte) Result {
+	t.Helper()
+	res, err := in.Deliver(bg, raw, Source{Mailbox: "test"})
+	if err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	return res
+}
+
+func thread(t *testing.T, s *tickets.Store, number string) (*tickets.Ticket, []tickets.Entry) {
+	t.Helper()
+	tk, err := s.TicketByNumber(bg, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.Thread(bg, tk.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk, es
+}
+
+func newComplaint(id string) []byte {
+	return msg("Dengan hormat,\nBantuan PKH kami belum cair sejak Januari.\n\nSalam,\nSiti\n0812345678",
+		"From: Siti Aminah <siti@example.id>",
+		"To: Helpdesk Kemsos <helpdesk@kemsos.go.id>",
+		"Cc: Kabid Dinsos <kabid@dinsos-klaten.go.id>, helpdesk@kemsos.go.id",
+		"Subject: Bantuan PKH belum cair",
+		"Message-ID: <"+id+">",
+		"Date: Thu, 26 Nov 2026 09:00:00 +0700")
+}
+
+func TestNewMailOpensTicketWithCollaborators(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	res := deliver(t, in, newComplaint("c1@example.id"))
+	if res.Outcome != OutcomeOpened || res.Ticket == "" {
+		t.Fatalf("result %+v", res)
+	}
+	tk, es := thread(t, s, res.Ticket)
+	if tk.Subject != "Bantuan PKH belum cair" || tk.OwnerEmail != "siti@example.id" || tk.OwnerName != "Siti Aminah" || tk.Source != "email" {
+		t.Errorf("ticket %+v", tk)
+	}
+	if len(tk.Collaborators) != 1 || tk.Collaborators[0].Email != "kabid@dinsos-klaten.go.id" {
+		t.Errorf("collaborators %v (the helpdesk's own address must not be one)", tk.Collaborators)
+	}
+	if es[0].MessageID.String != "c1@example.id" || !strings.Contains(es[0].Body, "belum cair sejak Januari") {
+		t.Errorf("first entry %+v", es[0])
+	}
+}
+
+func TestSameMessageTwiceIsStoredOnce(t *testing.T) {
+	in, _, _ := newTestIntake(t)
+	raw := newComplaint("dup@example.id")
+	first := deliver(t, in, raw)
+	// The same mail again, as the pipe would bring it after IMAP did: other
+	// bytes in front, same Message-ID.
+	again, err := in.Deliver(bg, append([]byte("Delivered-To: helpdesk@kemsos.go.id\r\n"), raw...), Source{Mailbox: "pipe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Duplicate || again.Ticket != first.Ticket {
+		t.Errorf("second delivery %+v", again)
+	}
+	noID := msg("tanpa message-id", "From: a@example.id", "Subject: x")
+	r1, r2 := deliver(t, in, noID), deliver(t, in, noID)
+	if r1.Duplicate || !r2.Duplicate {
+		t.Errorf("without Message-ID: %+v %+v", r1, r2)
+	}
+	if n := count(t, in.store.DB(), `SELECT count(*) FROM tickets`); n != 2 {
+		t.Errorf("%d tickets, want 2", n)
+	}
+	if n := count(t, in.store.DB(), `SELECT count(*) FROM inbound_messages`); n != 2 {
+		t.Errorf("%d stored messages, want 2", n)
+	}
+}
+
+func TestReplyThreadsByInReplyToOnly(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	first := deliver(t, in, newComplaint("c1@example.id"))
+	// Another address (the citizen's office account), no token in the
+	// subject: the Message-ID alone threads it.
+	res := deliver(t, in, msg("Ini data tambahan.\n\nOn Thu, 26 Nov 2026 Siti wrote:\n> Dengan hormat",
+		"From: siti.kantor@example.id", "Subject: Re: Bantuan PKH", "Message-ID: <r1@example.id>", "In-Reply-To: <c1@example.id>"))
+	if res.Outcome != OutcomeReply || res.Ticket != first.Ticket {
+		t.Fatalf("reply %+v, want on %s", res, first.Ticket)
+	}
+	tk, es := thread(t, s, first.Ticket)
+	last := es[len(es)-1]
+	if last.Body != "Ini data tambahan." {
+		t.Errorf("quoted history not stripped: %q", last.Body)
+	}
+	if len(tk.Collaborators) != 2 {
+		t.Errorf("the replying address did not join: %v", tk.Collaborators)
+	}
+}
+
+func TestReplyByTokenNeedsAParticipant(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	first := deliver(t, in, newComplaint("c1@example.id"))
+	subject := "Subject: Bls: RE: [#" + first.Ticket + "] Bantuan PKH belum cair"
+
+	res := deliver(t, in, msg("Mohon segera.", "From: Siti <SITI@example.id>", subject, "Message-ID: <r2@example.id>"))
+	if res.Outcome != OutcomeReply || res.Ticket != first.Ticket {
+		t.Errorf("owner's reply by token: %+v", res)
+	}
+	stranger := deliver(t, in, msg("Saya juga mau tahu.", "From: orang.lain@example.id", subject, "Message-ID: <r3@example.id>"))
+	if stranger.Outcome != OutcomeOpened || stranger.Ticket == first.Ticket {
+		t.Errorf("a non-participant quoting the number got in: %+v", stranger)
+	}
+	_, es := thread(t, s, first.Ticket)
+	for _, e := range es {
+		if strings.Contains(e.Body, "Saya juga") {
+			t.Error("stranger's text is in the first ticket")
+		}
+	}
+}
+
+func TestOwnerReplyReopensResolvedTicket(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	first := deliver(t, in, newComplaint("c1@example.id"))
+	tk, _ := thread(t, s, first.Ticket)
+	if err := s.SetStatus(bg, tk.ID, tickets.System, tickets.StatusResolved); err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, in, msg("Masih belum cair.", "From: siti@example.id", "Subject: Re: [#"+first.Ticket+"]", "Message-ID: <r4@example.id>"))
+	if tk, _ = thread(t, s, first.Ticket); tk.Status != tickets.StatusOpen {
+		t.Errorf("status %s", tk.Status)
+	}
+}
+
+func TestOutOfOfficePingPongStaysQuiet(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	first := deliver(t, in, newComplaint("c1@example.id"))
+	tk, _ := thread(t, s, first.Ticket)
+	s.SetStatus(bg, tk.ID, tickets.System, tickets.StatusResolved)
+
+	var quiet []bool
+	s.AddHook(func(_ context.Context, _ *tickets.Tx, c *tickets.Change) error {
+		quiet = append(quiet, c.Quiet)
+		return nil
+	})
+	// Ten out-of-office answers to the helpdesk's notice, threading by
+	// In-Reply-To: kept, quietly, without reopening.
+	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
+	notice := ids.New(first.Ticket, 1)
+	for i := 0; i < 10; i++ {
+		res := deliver(t, in, msg("Saya sedang cuti sampai 1 Desember.", "From: siti@example.id",
+			"Subject: Balasan otomatis: [#"+first.Ticket+"] Bantuan PKH", "Auto-Submitted: auto-replied",
+			fmt.Sprintf("Message-ID: <ooo%d@example.id>", i), "In-Reply-To: <"+notice+">"))
+		if res.Outcome != OutcomeReply {
+			t.Fatalf("auto-reply %d: %+v", i, res)
+		}
+	}
+	for _, q := range quiet {
+		if !q {
+			t.Error("an auto-reply was not marked quiet: the outbox would answer it")
+		}
+	}
+	if tk, _ = thread(t, s, first.Ticket); tk.Status != tickets.StatusResolved {
+		t.Errorf("auto-replies reopened the ticket: %s", tk.Status)
+	}
+	// One that threads nowhere opens nothing.
+	res := deliver(t, in, msg("Out of office", "From: x@example.id", "Subject: Out of Office: hello", "Auto-Submitted: auto-replied", "Message-ID: <ooo-x@example.id>"))
+	if res.Outcome != OutcomeIgnored || res.Ticket != "" {
+		t.Errorf("unthreaded auto-reply %+v", res)
+	}
+}
+
+func TestLoopsFromOurOwnMailAreIgnored(t *testing.T) {
+	in, _, _ := newTestIntake(t)
+	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
+	for _, raw := range [][]byte{
+		msg("notice", "From: Helpdesk <HELPDESK@kemsos.go.id>", "Subject: [#123456] x", "Message-ID: <a@kemsos.go.id>"),
+		msg("notice", "From: relay@example.id", "Subject: x", "Message-ID: <"+ids.New("123456", 3)+">"),
+	} {
+		if res := deliver(t, in, raw); res.Outcome != OutcomeIgnored {
+			t.Errorf("loop not ignored: %+v", res)
+		}
+	}
+	if n := count(t, in.store.DB(), `SELECT count(*) FROM tickets`); n != 0 {
+		t.Errorf("%d tickets from loops", n)
+	}
+}
+
+func TestBounceAttachesToTicketAndMarksAddress(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	first := deliver(t, in, newComplaint("c1@example.id"))
+	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
+	notice := ids.New(first.Ticket, 2)
+	dsn := "From: MAILER-DAEMON@mx.example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"Message-ID: <bounce1@mx.example.id>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n" +
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.id\r\n\r\n" +
+		"Final-Recipient: rfc822; kabid@dinsos-klaten.go.id\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n" +
+		"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <" + notice + ">\r\nSubject: [#" + first.Ticket + "] x\r\n--b--\r\n"
+	res := deliver(t, in, []byte(dsn))
+	if res.Outcome != OutcomeBounce || res.Ticket != first.Ticket {
+		t.Fatalf("bounce %+v", res)
+	}
+	_, es := thread(t, s, first.Ticket)
+	last := es[len(es)-1]
+	if last.Kind != tickets.KindNote || !strings.Contains(last.Body, "kabid@dinsos-klaten.go.id") || !strings.Contains(last.Body, "5.1.1") {
+		t.Errorf("bounce note %s %q", last.Kind, last.Body)
+	}
+	u, _ := s.UserByEmail(bg, "kabid@dinsos-klaten.go.id")
+	if !u.BouncingAt.Valid {
+		t.Error("bouncing address not marked")
+	}
+	if n := count(t, in.store.DB(), `SELECT count(*) FROM tickets`); n != 1 {
+		t.Errorf("a bounce opened a ticket: %d tickets", n)
+	}
+	orphan := strings.ReplaceAll(strings.ReplaceAll(dsn, notice, "unknown@elsewhere"), "bounce1@", "bounce2@")
+	if res := deliver(t, in, []byte(orphan)); res.Outcome != OutcomeBounce || res.Ticket != "" {
+		t.Errorf("orphan bounce %+v", res)
+	}
+}
+
+func TestAgentReplyBecomesResponse(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	agent, err := s.CreateAgent(bg, tickets.NewAgent{Email: "budi@kemsos.go.id", Name: "Budi", Departments: []string{"Support"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := deliver(t, in, newComplaint("c1@example.id"))
+	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
+	alert := ids.New(first.Ticket, 1)
+	res := deliver(t, in, msg("Sudah kami teruskan ke Dinsos Klaten.\n\n##- Ketik balasan di atas baris ini -##\nTiket baru dari Siti...",
+		"From: Budi <budi@kemsos.go.id>", "Subject: Re: [#"+first.Ticket+"] Bantuan PKH", "Message-ID: <a1@kemsos.go.id>", "References: <"+alert+">"))
+	if res.Outcome != OutcomeResponse {
+		t.Fatalf("agent reply %+v", res)
+	}
+	tk, es := thread(t, s, first.Ticket)
+	var resp *tickets.Entry
+	for i := range es {
+		if es[i].Kind == tickets.KindResponse {
+			resp = &es[i]
+		}
+	}
+	if resp == nil || resp.AgentID.Int64 != int64(agent.ID) || resp.Body != "Sudah kami teruskan ke Dinsos Klaten." {
+		t.Errorf("response %+v", resp)
+	}
+	if tk.AssigneeID.Int64 != int64(agent.ID) || !tk.LastResponseAt.Valid {
+		t.Errorf("assignee %v last response %v", tk.AssigneeID, tk.LastResponseAt)
+	}
+}
+
+func TestStaffForwardOpensTicketForOriginalSender(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	agent, _ := s.CreateAgent(bg, tickets.NewAgent{Email: "budi@kemsos.go.id", Name: "Budi", Departments: []string{"Support"}})
+	raw := msg("Mohon ditindaklanjuti.\n\n---------- Pesan terusan ----------\nDari: Kepala Dinas Sosial <kadinsos@klatenkab.go.id>\n"+
+		"Tanggal: Rab, 25 Nov 2026 10.00\nSubjek: Permintaan pindah alamat VPN\nKepada: budi@kemsos.go.id\n\n"+
+		"Dengan hormat, mohon pemindahan jaringan VPN kantor PPKH.\n",
+		"From: Budi <budi@kemsos.go.id>", "To: helpdesk@kemsos.go.id", "Subject: Fwd: Permintaan pindah alamat VPN", "Message-ID: <f1@kemsos.go.id>")
+	res := deliver(t, in, raw)
+	if res.Outcome != OutcomeForward {
+		t.Fatalf("forward %+v", res)
+	}
+	tk, es := thread(t, s, res.Ticket)
+	if tk.OwnerEmail != "kadinsos@klatenkab.go.id" || !tk.ForwardedBy.Valid || tk.ForwardedBy.Int64 != int64(agent.ID) {
+		t.Errorf("owner %s forwarded by %v", tk.OwnerEmail, tk.ForwardedBy)
+	}
+	if tk.Subject != "Permintaan pindah alamat VPN" || !strings.Contains(es[0].Body, "pemindahan jaringan VPN") {
+		t.Errorf("subject %q body %q", tk.Subject, es[0].Body)
+	}
+	ev := es[len(es)-1]
+	if !strings.Contains(ev.Body, "forwarded by Budi") {
+		t.Errorf("event %q", ev.Body)
+	}
+}
+
+func TestAgentForwardWithoutOriginalSenderIsTheAgents(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	s.CreateAgent(bg, tickets.NewAgent{Email: "budi@kemsos.go.id", Name: "Budi", Departments: []string{"Support"}})
+	res := deliver(t, in, msg("lihat di bawah", "From: budi@kemsos.go.id", "Subject: Fwd: surat", "Message-ID: <f2@kemsos.go.id>"))
+	tk, _ := thread(t, s, res.Ticket)
+	if res.Outcome != OutcomeForward || tk.OwnerEmail != "budi@kemsos.go.id" {
+		t.Errorf("%+v owner %s", res, tk.OwnerEmail)
+	}
+}
+
+func TestRouteByRecipientAddress(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	if err := s.AddRoute(bg, "SIKS-NG@kemsos.go.id", "Aplikasi SIKS-NG"); err != nil {
+		t.Fatal(err)
+	}
+	res := deliver(t, in, msg("Aplikasi error saat login", "From: operator@dinsos.id", "To: siks-ng@kemsos.go.id", "Subject: Tidak bisa login", "Message-ID: <s1@dinsos.id>"))
+	tk, _ := thread(t, s, res.Ticket)
+	if tk.TopicName.String != "Aplikasi SIKS-NG" {
+		t.Errorf("topic %q", tk.TopicName.String)
+	}
+}
+
+func TestUnreadableAndOversizeMailIsKept(t *testing.T) {
+	in, s, db := newTestIntake(t)
+	in.max = 64 << 10
+	big := msg(strings.Repeat("lampiran besar ", 10000), "From: w@example.id", "Subject: Surat besar", "Message-ID: <big@example.id>")
+	res := deliver(t, in, big)
+	_, es := thread(t, s, res.Ticket)
+	if res.Outcome != OutcomeOpened || !strings.Contains(es[0].Body, "over the") {
+		t.Errorf("oversize: %+v %q", res, es[0].Body)
+	}
+	var size int64
+	var stored int
+	db.QueryRow(`SELECT size, length(raw) FROM inbound_messages WHERE id = $1`, res.InboundID).Scan(&size, &stored)
+	if size != int64(len(big)) || stored >= len(big) {
+		t.Errorf("stored %d of %d bytes", stored, size)
+	}
+
+	garbage := []byte("\x00\x01\x02 not mail at all \xff\xfe")
+	res = deliver(t, in, garbage)
+	tk, es := thread(t, s, res.Ticket)
+	if res.Ticket == "" || tk.OwnerEmail != unknownSender {
+		t.Fatalf("garbage: %+v", res)
+	}
+	var raw []byte
+	db.QueryRow(`SELECT raw FROM inbound_messages WHERE id = $1`, res.InboundID).Scan(&raw)
+	if string(raw) != string(garbage) || len(es) == 0 {
+		t.Error("raw bytes not kept")
+	}
+}
+
+// TestCorpusIngestsWithoutError delivers every message of the corpus: each
+// is stored once, none errors, none panics.
+func TestCorpusIngestsWithoutError(t *testing.T) {
+	in, _, _ := newTestIntake(t)
+	files := corpusFiles(t)
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join("testdata/corpus", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := in.Deliver(bg, raw, Source{Mailbox: "corpus"}); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	stored := count(t, in.store.DB(), `SELECT count(*) FROM inbound_messages`)
+	failed := count(t, in.store.DB(), `SELECT count(*) FROM inbound_messages WHERE outcome = 'failed'`)
+	t.Logf("%d files, %d stored (duplicates share a Message-ID), %d failed", len(files), stored, failed)
+	if stored == 0 || failed > 0 {
+		var notes []string
+		in.store.DB().Select(&notes, `SELECT note FROM inbound_messages WHERE outcome = 'failed'`)
+		t.Errorf("%d failed: %v", failed, notes)
+	}
+}

@@ -1,0 +1,512 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kemsos/helpdesk/tickets"
+)
+
+// Opts configure the outbox.
+type Opts struct {
+	Store   *tickets.Store
+	Sender  Sender
+	Log     *slog.Logger
+	From    string // the helpdesk's address
+	Name    string // its display name
+	BaseURL string // for links in mails
+	Secret  []byte // signs Message-IDs and progress links
+	// AutoresponsesPerHour caps autoresponses to one address (default 5).
+	AutoresponsesPerHour int
+	// PerTicketIn10Min and PerHour cap all mail to one recipient, as the
+	// last guard against loops (Zammad's defaults: 10 and 25).
+	PerTicketIn10Min int
+	PerHour          int
+	// RetryFor is how long temporary failures are retried (default 48 h).
+	RetryFor time.Duration
+	// Poll is how often an idle worker looks for mail (default 500 ms).
+	Poll time.Duration
+}
+
+// Outbox queues notices inside the transactions of the changes that cause
+// them, and delivers them.
+type Outbox struct {
+	o    Opts
+	ids  tickets.MessageIDs
+	log  *slog.Logger
+	wake chan struct{}
+}
+
+// New returns an outbox; register Hook and AccountHook with the store, and
+// run Run to deliver.
+func New(o Opts) *Outbox {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Name == "" {
+		o.Name = "Helpdesk Kemsos"
+	}
+	if o.AutoresponsesPerHour <= 0 {
+		o.AutoresponsesPerHour = 5
+	}
+	if o.PerTicketIn10Min <= 0 {
+		o.PerTicketIn10Min = 10
+	}
+	if o.PerHour <= 0 {
+		o.PerHour = 25
+	}
+	if o.RetryFor <= 0 {
+		o.RetryFor = 48 * time.Hour
+	}
+	if o.Poll <= 0 {
+		o.Poll = 500 * time.Millisecond
+	}
+	domain := "localhost"
+	if at := strings.LastIndexByte(o.From, '@'); at >= 0 {
+		domain = o.From[at+1:]
+	}
+	return &Outbox{o: o, ids: tickets.MessageIDs{Secret: o.Secret, Domain: domain}, log: o.Log, wake: make(chan struct{}, 1)}
+}
+
+// notice is one mail about to be queued.
+type notice struct {
+	kind   NoticeKind
+	ticket *tickets.Ticket
+	entry  *tickets.Entry
+	to     tickets.Address
+	lang   string
+	tz     string
+	data   NoticeData
+	atts   []tickets.NewAttachment
+}
+
+// Hook turns ticket changes into notices and alerts, in the change's
+// transaction (register with tickets.Store.AddHook).
+func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) error {
+	if c.Quiet {
+		return nil
+	}
+	t := c.Ticket
+	var ns []notice
+	owner := func(kind NoticeKind) {
+		ns = append(ns, notice{kind: kind, ticket: t, entry: c.Entry, to: tickets.Address{Email: t.OwnerEmail, Name: t.OwnerName}})
+	}
+	switch c.Kind {
+	case tickets.ChangeOpened:
+		owner(TicketAutoresponse)
+		as, err := ob.o.Store.AgentsOfDepartment(ctx, tx, t.DepartmentID)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			ns = append(ns, agentNotice(AlertNewTicket, t, c.Entry, &a))
+		}
+	case tickets.ChangeResponse:
+		owner(ResponseNotice)
+		ns[0].atts = c.Attachments
+		for _, col := range t.Collaborators {
+			ns = append(ns, notice{kind: ResponseNotice, ticket: t, entry: c.Entry, to: col, atts: c.Attachments})
+		}
+	case tickets.ChangeStatus:
+		switch c.Detail["to"] {
+		case tickets.StatusResolved:
+			owner(StatusResolved)
+		case tickets.StatusClosed:
+			owner(StatusClosed)
+		}
+	case tickets.ChangeReopened:
+		owner(TicketReopened)
+	case tickets.ChangeTransferred:
+		as, err := ob.o.Store.AgentsOfDepartment(ctx, tx, t.DepartmentID)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if c.Actor.Kind == tickets.ActorAgent && int64(a.ID) == c.Actor.ID {
+				continue
+			}
+			n := agentNotice(AlertTransfer, t, nil, &a)
+			n.data.Reason = c.Detail["reason"]
+			n.data.AgentName = c.Actor.Name
+			ns = append(ns, n)
+		}
+	case tickets.ChangeAssigned:
+		if t.AssigneeID.Valid && !(c.Actor.Kind == tickets.ActorAgent && c.Actor.ID == t.AssigneeID.Int64) {
+			a, err := ob.o.Store.AgentByID(ctx, int(t.AssigneeID.Int64))
+			if err != nil {
+				return err
+			}
+			n := agentNotice(AlertAssigned, t, nil, a)
+			n.data.AgentName = c.Actor.Name
+			ns = append(ns, n)
+		}
+	case tickets.ChangeOverdue:
+		var as []tickets.Agent
+		if t.AssigneeID.Valid {
+			a, err := ob.o.Store.AgentByID(ctx, int(t.AssigneeID.Int64))
+			if err != nil {
+				return err
+			}
+			as = []tickets.Agent{*a}
+		} else {
+			var err error
+			if as, err = ob.o.Store.AgentsOfDepartment(ctx, tx, t.DepartmentID); err != nil {
+				return err
+			}
+		}
+		for _, a := range as {
+			ns = append(ns, agentNotice(AlertOverdue, t, nil, &a))
+		}
+	}
+	for _, n := range ns {
+		if err := ob.enqueue(ctx, tx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func agentNotice(kind NoticeKind, t *tickets.Ticket, e *tickets.Entry, a *tickets.Agent) notice {
+	return notice{kind: kind, ticket: t, entry: e, to: tickets.Address{Email: a.Email, Name: a.Name}, lang: a.Lang, tz: a.Timezone}
+}
+
+// AccountHook queues the confirmation and password-reset mails (register
+// with tickets.Store.AddAccountHook).
+func (ob *Outbox) AccountHook(ctx context.Context, tx *tickets.Tx, kind string, u *tickets.User, token string) error {
+	var n notice
+	switch kind {
+	case string(ConfirmAccount):
+		n = notice{kind: ConfirmAccount, data: NoticeData{Link: ob.o.BaseURL + "/account/confirm?token=" + url.QueryEscape(token)}}
+	case string(PasswordReset):
+		n = notice{kind: PasswordReset, data: NoticeData{Link: ob.o.BaseURL + "/account/reset?token=" + url.QueryEscape(token)}}
+	default:
+		return fmt.Errorf("outbound: unknown account mail %q", kind)
+	}
+	n.to = tickets.Address{Email: u.Email, Name: u.Name}
+	n.lang, n.tz = u.Lang, u.Timezone
+	return ob.enqueue(ctx, tx, n)
+}
+
+// ProgressLink is a ticket's guest link: it opens that ticket without
+// signing in.
+func (ob *Outbox) ProgressLink(t *tickets.Ticket) string {
+	return ob.o.BaseURL + "/t/" + t.Number + "?token=" + url.QueryEscape(tickets.GuestToken(ob.o.Secret, t))
+}
+
+func isAgentAlert(k NoticeKind) bool { return strings.HasPrefix(string(k), "alert_") }
+
+// enqueue composes a notice and writes its outbox row, unless a guard
+// suppresses it (then the row says why, for agents to see).
+func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, n notice) error {
+	to := tickets.NormalizeEmail(n.to.Email)
+	if to == "" || strings.HasSuffix(to, ".invalid") || to == tickets.NormalizeEmail(ob.o.From) {
+		return nil
+	}
+	t := n.ticket
+	var ticketID, entryID any
+	number := ""
+	if t != nil {
+		ticketID, number = t.ID, t.Number
+	}
+	var eid int64
+	if n.entry != nil {
+		entryID, eid = n.entry.ID, n.entry.ID
+	}
+	if !isAgentAlert(n.kind) && n.lang == "" {
+		// The citizen's own language and time zone, when we know them.
+		if u, err := ob.o.Store.UserByEmail(ctx, to); err == nil {
+			n.lang, n.tz = u.Lang, u.Timezone
+			if u.BouncingAt.Valid && (n.kind == TicketAutoresponse || n.kind == TicketReopened) {
+				return ob.suppress(ctx, tx, n, to, ticketID, entryID, "address is bouncing: no autoresponse")
+			}
+		}
+	}
+	if why, err := ob.capped(ctx, tx, n.kind, to, ticketID); err != nil {
+		return err
+	} else if why != "" {
+		return ob.suppress(ctx, tx, n, to, ticketID, entryID, why)
+	}
+
+	d := n.data
+	d.Lang = n.lang
+	d.RecipientName = n.to.Name
+	d.BaseURL = ob.o.BaseURL
+	d.HelpdeskName = ob.o.Name
+	if loc, err := time.LoadLocation(n.tz); err == nil && n.tz != "" {
+		d.Location = loc
+	}
+	var refs []string
+	inReplyTo := ""
+	if t != nil {
+		d.TicketNumber, d.Subject, d.Department, d.Status, d.Priority = t.Number, t.Subject, t.DepartmentName, t.Status, t.Priority
+		d.Topic = t.TopicName.String
+		if t.DueAt.Valid {
+			d.DueAt = t.DueAt.Time
+		}
+		if d.Link == "" {
+			if isAgentAlert(n.kind) {
+				d.Link = ob.o.BaseURL + "/agent/tickets/" + t.Number
+			} else {
+				d.Link = ob.ProgressLink(t)
+			}
+		}
+		if n.entry != nil && d.Body == "" {
+			d.Body = n.entry.Body
+			if n.entry.AgentID.Valid {
+				d.AgentName = n.entry.AuthorName.String
+			}
+		}
+		for _, a := range n.atts {
+			d.Attachments = append(d.Attachments, a.Name)
+		}
+		ids, err := ob.o.Store.MessageIDsOf(ctx, tx, t.ID)
+		if err != nil {
+			return err
+		}
+		refs = trimReferences(ids)
+		if len(ids) > 0 {
+			inReplyTo = ids[len(ids)-1]
+			if n.entry != nil && n.entry.MessageID.Valid {
+				inReplyTo = n.entry.MessageID.String
+			}
+		}
+	}
+	subject, text, html, err := Render(n.kind, d)
+	if err != nil {
+		return err
+	}
+	auto := "auto-generated"
+	if n.kind == TicketAutoresponse || n.kind == TicketReopened {
+		auto = "auto-replied"
+	}
+	mid := ob.messageID(number, eid)
+	m := Mail{
+		From: Address{Name: ob.o.Name, Email: ob.o.From}, To: []Address{{Name: n.to.Name, Email: to}},
+		ReplyTo: Address{Name: ob.o.Name, Email: ob.o.From}, Subject: subject, MessageID: mid,
+		InReplyTo: inReplyTo, References: refs, Date: ob.o.Store.Now(), AutoSubmitted: auto, Text: text, HTML: html,
+	}
+	if number != "" {
+		m.Headers = map[string]string{"X-Helpdesk-Ticket": number}
+	}
+	for _, a := range n.atts {
+		m.Attachments = append(m.Attachments, Attachment{Filename: a.Name, ContentType: a.ContentType, Data: a.Data})
+	}
+	data, err := m.Bytes()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, message_id, ticket_id, entry_id, recipient, sender, subject, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, string(n.kind), mid, ticketID, entryID, to, ob.o.From, subject, data); err != nil {
+		return fmt.Errorf("outbound: enqueue: %w", err)
+	}
+	if t != nil {
+		// Replies to this mail thread back to the ticket by rule 1.
+		if err := ob.o.Store.RecordMessageID(ctx, tx, mid, t.ID, eid); err != nil {
+			return err
+		}
+	}
+	ob.poke()
+	return nil
+}
+
+// messageID is a notice's Message-ID: signed with its ticket and entry
+// when it is about a ticket, so replies thread back; random otherwise.
+func (ob *Outbox) messageID(number string, entryID int64) string {
+	if number != "" {
+		return ob.ids.New(number, entryID)
+	}
+	return fmt.Sprintf("hd.mail.%016x@%s", rand.Uint64(), ob.ids.Domain)
+}
+
+// trimReferences keeps the first id (the thread's root) and the latest
+// ones: RFC 5322 §3.6.4 allows trimming, and Gmail and Outlook thread on
+// the root and the parent.
+func trimReferences(ids []string) []string {
+	if len(ids) <= 10 {
+		return ids
+	}
+	return append([]string{ids[0]}, ids[len(ids)-9:]...)
+}
+
+// capped applies the sliding-window guards against mail loops.
+func (ob *Outbox) capped(ctx context.Context, tx *tickets.Tx, kind NoticeKind, to string, ticketID any) (string, error) {
+	var c struct {
+		Ticket10m int `db:"ticket_10m"`
+		Hour      int `db:"hour"`
+		Auto      int `db:"auto"`
+	}
+	err := tx.GetContext(ctx, &c, `SELECT
+			count(*) FILTER (WHERE ticket_id = $2 AND created_at > $3::timestamptz - interval '10 minutes') AS ticket_10m,
+			count(*) AS hour,
+			count(*) FILTER (WHERE kind IN ('ticket_autoresponse', 'ticket_reopened')) AS auto
+		FROM outbox WHERE recipient = $1 AND created_at > $3::timestamptz - interval '1 hour' AND status <> 'suppressed'`,
+		to, ticketID, ob.o.Store.Now())
+	if err != nil {
+		return "", fmt.Errorf("outbound: caps: %w", err)
+	}
+	switch {
+	case (kind == TicketAutoresponse || kind == TicketReopened) && c.Auto >= ob.o.AutoresponsesPerHour:
+		return fmt.Sprintf("autoresponse cap: %d to this address in the last hour", c.Auto), nil
+	case ticketID != nil && c.Ticket10m >= ob.o.PerTicketIn10Min:
+		return fmt.Sprintf("loop guard: %d mails about this ticket to this address in 10 minutes", c.Ticket10m), nil
+	case c.Hour >= ob.o.PerHour:
+		return fmt.Sprintf("loop guard: %d mails to this address in the last hour", c.Hour), nil
+	}
+	return "", nil
+}
+
+func (ob *Outbox) suppress(ctx context.Context, tx *tickets.Tx, n notice, to string, ticketID, entryID any, why string) error {
+	ob.log.Warn("notice suppressed", "kind", n.kind, "to", to, "reason", why)
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, message_id, ticket_id, entry_id, recipient, sender, data, status, last_error)
+		VALUES ($1, $2, $3, $4, $5, $6, '', 'suppressed', $7)`, string(n.kind), ob.messageID("", 0), ticketID, entryID, to, ob.o.From, why)
+	if err != nil {
+		return fmt.Errorf("outbound: suppress: %w", err)
+	}
+	return nil
+}
+
+func (ob *Outbox) poke() {
+	select {
+	case ob.wake <- struct{}{}:
+	default:
+	}
+}
+
+// row is a claimed outbox row.
+type row struct {
+	ID        int64  `db:"id"`
+	MessageID string `db:"message_id"`
+	Recipient string `db:"recipient"`
+	Sender    string `db:"sender"`
+	Data      []byte `db:"data"`
+	Attempts  int    `db:"attempts"`
+	Kind      string `db:"kind"`
+}
+
+// Run delivers queued mail until ctx ends. Several processes may run it on
+// one database: FOR UPDATE SKIP LOCKED gives each row to one of them.
+func (ob *Outbox) Run(ctx context.Context) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		n, err := ob.DeliverBatch(ctx, 50)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			ob.log.Error("outbox: database unavailable, retrying", "err", err)
+			sleep(ctx, backoff)
+			backoff = min(backoff*2, time.Minute)
+			continue
+		}
+		backoff = time.Second
+		if n == 0 {
+			select {
+			case <-ctx.Done():
+			case <-ob.wake:
+			case <-time.After(ob.o.Poll):
+			}
+		}
+	}
+}
+
+// DeliverBatch claims up to limit due rows, sends them and records the
+// outcome. It returns how many it claimed.
+func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
+	db := ob.o.Store.DB()
+	var rows []row
+	err := db.SelectContext(ctx, &rows, `UPDATE outbox SET status = 'sending', locked_at = now(), attempts = attempts + 1
+		WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= now()
+			ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+		RETURNING id, message_id, recipient, sender, data, attempts, kind`, limit)
+	if err != nil {
+		return 0, fmt.Errorf("outbound: claim: %w", err)
+	}
+	for _, r := range rows {
+		sendErr := ob.o.Sender.Send(ctx, r.Sender, []string{r.Recipient}, r.Data)
+		if err := ob.record(context.WithoutCancel(ctx), r, sendErr); err != nil {
+			return len(rows), err
+		}
+	}
+	return len(rows), nil
+}
+
+// record stores a send's outcome. Temporary failures come back later with
+// exponential backoff and jitter; permanent ones (5xx) fail the row, which
+// agents see on the ticket.
+func (ob *Outbox) record(ctx context.Context, r row, sendErr error) error {
+	db := ob.o.Store.DB()
+	var err error
+	var se *SendError
+	switch {
+	case sendErr == nil || errors.Is(sendErr, ErrPartialDelivery):
+		_, err = db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), last_error = '' WHERE id = $1`, r.ID)
+		ob.log.Info("mail sent", "kind", r.Kind, "to", r.Recipient, "message_id", r.MessageID)
+	case errors.As(sendErr, &se) && !se.Temporary:
+		_, err = db.ExecContext(ctx, `UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1`, r.ID, sendErr.Error())
+		ob.log.Error("mail refused", "kind", r.Kind, "to", r.Recipient, "message_id", r.MessageID, "err", sendErr)
+	default:
+		delay := retryDelay(r.Attempts)
+		_, err = db.ExecContext(ctx, `UPDATE outbox SET
+				status = CASE WHEN created_at < now() - make_interval(secs => $3) THEN 'failed' ELSE 'queued' END,
+				next_attempt_at = now() + make_interval(secs => $2), last_error = $4
+			WHERE id = $1`, r.ID, delay.Seconds(), ob.o.RetryFor.Seconds(), sendErr.Error())
+		ob.log.Warn("mail delayed, will retry", "kind", r.Kind, "to", r.Recipient, "attempt", r.Attempts, "retry_in", delay.Round(time.Second), "err", sendErr)
+	}
+	if err != nil {
+		return fmt.Errorf("outbound: record: %w", err)
+	}
+	return nil
+}
+
+// retryDelay grows from 10 s to an hour, with ±25 % jitter so that a relay
+// coming back is not hit by every row at once.
+func retryDelay(attempt int) time.Duration {
+	d := 10 * time.Second << min(attempt-1, 9)
+	d = min(d, time.Hour)
+	return time.Duration(float64(d) * (0.75 + rand.Float64()/2))
+}
+
+// RequeueStuck puts back rows left in 'sending' by a process that died
+// mid-send. It may send such a mail twice: the price of not losing it.
+func (ob *Outbox) RequeueStuck(ctx context.Context, olderThan time.Duration) (int64, error) {
+	res, err := ob.o.Store.DB().ExecContext(ctx, `UPDATE outbox SET status = 'queued', next_attempt_at = now()
+		WHERE status = 'sending' AND locked_at < now() - make_interval(secs => $1)`, olderThan.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("outbound: requeue: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// Problem is a mail that could not go out, shown to agents on its ticket.
+type Problem struct {
+	Kind      string    `db:"kind"`
+	Recipient string    `db:"recipient"`
+	Status    string    `db:"status"`
+	Error     string    `db:"last_error"`
+	Attempts  int       `db:"attempts"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// Problems lists a ticket's failed, suppressed and delayed mails.
+func (ob *Outbox) Problems(ctx context.Context, ticketID int64) ([]Problem, error) {
+	var ps []Problem
+	err := ob.o.Store.DB().SelectContext(ctx, &ps, `SELECT kind, recipient, status, last_error, attempts, created_at FROM outbox
+		WHERE ticket_id = $1 AND (status IN ('failed', 'suppressed') OR (status = 'queued' AND attempts > 0)) ORDER BY id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("outbound: problems: %w", err)
+	}
+	return ps, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}

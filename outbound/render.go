@@ -1,0 +1,254 @@
+package outbound
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/kemsos/helpdesk/templates"
+)
+
+// NoticeKind names a mail template.
+type NoticeKind string
+
+// Notices to citizens, then alerts to agents.
+const (
+	ConfirmAccount     NoticeKind = "confirm_account"
+	PasswordReset      NoticeKind = "password_reset"
+	TicketAutoresponse NoticeKind = "ticket_autoresponse"
+	ResponseNotice     NoticeKind = "response_notice"
+	StatusResolved     NoticeKind = "status_resolved"
+	StatusClosed       NoticeKind = "status_closed"
+	TicketReopened     NoticeKind = "ticket_reopened"
+
+	AlertNewTicket NoticeKind = "alert_new_ticket"
+	AlertTransfer  NoticeKind = "alert_transfer"
+	AlertAssigned  NoticeKind = "alert_assigned"
+	AlertOverdue   NoticeKind = "alert_overdue"
+)
+
+// NoticeKinds lists every kind, for tests and the admin preview.
+var NoticeKinds = []NoticeKind{
+	ConfirmAccount, PasswordReset, TicketAutoresponse, ResponseNotice,
+	StatusResolved, StatusClosed, TicketReopened,
+	AlertNewTicket, AlertTransfer, AlertAssigned, AlertOverdue,
+}
+
+// Repliable reports whether a reply to this notice reaches the ticket, and
+// so whether its text starts with the reply marker.
+func (k NoticeKind) Repliable() bool {
+	return k != ConfirmAccount && k != PasswordReset
+}
+
+// Reply markers: the first line of every repliable notice. Intake cuts a
+// reply at the marker, dropping the quoted history below it.
+const (
+	ReplyMarkerID = "##- Ketik balasan di atas baris ini -##"
+	ReplyMarkerEN = "##- Please type your reply above this line -##"
+)
+
+// ReplyMarkers holds every language's marker, for intake.
+var ReplyMarkers = []string{ReplyMarkerID, ReplyMarkerEN}
+
+// NoticeData is what every template may use; each kind uses a subset.
+type NoticeData struct {
+	Lang          string // "id" (default) or "en"
+	RecipientName string
+	TicketNumber  string // digits only, e.g. "881358"
+	Subject       string // the ticket's subject
+	Topic         string
+	Department    string
+	Status        string
+	Priority      string
+	DueAt         time.Time
+	Location      *time.Location // the recipient's; default Asia/Jakarta
+	Body          string         // the response or message text
+	AgentName     string
+	Reason        string // transfer reason
+	Link          string // progress, confirmation or reset link
+	BaseURL       string
+	HelpdeskName  string
+	Attachments   []string // file names
+}
+
+// view is NoticeData plus what the templates should not compute themselves.
+type view struct {
+	NoticeData
+	Token  string // "[#881358]"
+	Due    string // DueAt as "02/01/2006 15:04 WIB", "" when unset
+	Marker string // reply marker, "" when the kind is not repliable
+}
+
+// labels translate the status and priority codes the domain uses.
+var labels = map[string]map[string]string{
+	"id": {"open": "Terbuka", "resolved": "Selesai", "closed": "Ditutup",
+		"low": "Rendah", "normal": "Normal", "high": "Tinggi", "emergency": "Darurat"},
+	"en": {"open": "Open", "resolved": "Resolved", "closed": "Closed",
+		"low": "Low", "normal": "Normal", "high": "High", "emergency": "Emergency"},
+}
+
+func label(lang, code string) string {
+	if l, ok := labels[lang][code]; ok {
+		return l
+	}
+	return code
+}
+
+// DateLayout is how notices show times: Indonesian day-first order, with
+// the zone abbreviation (WIB, WITA, WIT) people there expect.
+const DateLayout = "02/01/2006 15:04 MST"
+
+var jakarta = loadJakarta()
+
+func loadJakarta() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Jakarta"); err == nil {
+		return loc
+	}
+	// A host without tzdata: Jakarta has had no DST since 1964.
+	return time.FixedZone("WIB", 7*3600)
+}
+
+var languages = []string{"id", "en"}
+
+// Renderer renders notices from templates parsed once.
+type Renderer struct {
+	text map[string]*texttemplate.Template // key: lang + "/" + kind
+	html map[string]*htmltemplate.Template
+}
+
+// NewRenderer parses mail/<lang>/* from fsys. Every kind must exist in
+// Indonesian; a missing English one falls back to Indonesian.
+func NewRenderer(fsys fs.FS) (*Renderer, error) {
+	r := &Renderer{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	for _, lang := range languages {
+		for _, kind := range NoticeKinds {
+			key := lang + "/" + string(kind)
+			txtPath := "mail/" + key + ".txt"
+			if _, err := fs.Stat(fsys, txtPath); err != nil {
+				if lang == "id" {
+					return nil, fmt.Errorf("outbound: template %s: %w", txtPath, err)
+				}
+				continue
+			}
+			tt, err := texttemplate.New(key).
+				ParseFS(fsys, "mail/"+lang+"/common.txt", txtPath)
+			if err != nil {
+				return nil, fmt.Errorf("outbound: template %s: %w", txtPath, err)
+			}
+			ht, err := htmltemplate.New(key).
+				ParseFS(fsys, "mail/"+lang+"/layout.html", "mail/"+key+".html")
+			if err != nil {
+				return nil, fmt.Errorf("outbound: template %s.html: %w", key, err)
+			}
+			for _, name := range []string{"subject", "text"} {
+				if tt.Lookup(name) == nil {
+					return nil, fmt.Errorf("outbound: template %s defines no %q", txtPath, name)
+				}
+			}
+			r.text[key], r.html[key] = tt, ht
+		}
+	}
+	return r, nil
+}
+
+var defaultRenderer = mustRenderer()
+
+// mustRenderer runs at start-up so that a broken template stops the binary
+// (and every test of this package) rather than a notice at run time.
+func mustRenderer() *Renderer {
+	r, err := NewRenderer(templates.Mail)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// ErrUnknownNotice is returned for a kind without templates.
+var ErrUnknownNotice = errors.New("outbound: unknown notice kind")
+
+// Render renders a notice with the embedded templates.
+func Render(kind NoticeKind, d NoticeData) (subject, text, html string, err error) {
+	return defaultRenderer.Render(kind, d)
+}
+
+// Render returns the subject (one line), the text body starting with the
+// reply marker when the kind is repliable, and the HTML body.
+func (r *Renderer) Render(kind NoticeKind, d NoticeData) (subject, text, html string, err error) {
+	lang := d.Lang
+	if lang != "en" {
+		lang = "id"
+	}
+	key := lang + "/" + string(kind)
+	if r.text[key] == nil {
+		key = "id/" + string(kind)
+	}
+	tt, ht := r.text[key], r.html[key]
+	if tt == nil {
+		return "", "", "", fmt.Errorf("%w: %q", ErrUnknownNotice, kind)
+	}
+
+	v := view{NoticeData: d}
+	if v.HelpdeskName == "" {
+		v.HelpdeskName = "Helpdesk"
+	}
+	if v.TicketNumber != "" {
+		v.Token = "[#" + v.TicketNumber + "]"
+	}
+	if !d.DueAt.IsZero() {
+		loc := d.Location
+		if loc == nil {
+			loc = jakarta
+		}
+		v.Due = d.DueAt.In(loc).Format(DateLayout)
+	}
+	v.Status = label(lang, v.Status)
+	v.Priority = label(lang, v.Priority)
+	if kind.Repliable() {
+		v.Marker = ReplyMarkerID
+		if strings.HasPrefix(key, "en/") {
+			v.Marker = ReplyMarkerEN
+		}
+	}
+
+	var buf bytes.Buffer
+	if err := tt.ExecuteTemplate(&buf, "subject", v); err != nil {
+		return "", "", "", fmt.Errorf("outbound: render %s subject: %w", key, err)
+	}
+	// A ticket subject typed by a citizen may hold line breaks or tabs;
+	// a header cannot.
+	subject = strings.Join(strings.Fields(buf.String()), " ")
+
+	buf.Reset()
+	if v.Marker != "" {
+		buf.WriteString(v.Marker + "\n\n")
+	}
+	if err := tt.ExecuteTemplate(&buf, "text", v); err != nil {
+		return "", "", "", fmt.Errorf("outbound: render %s text: %w", key, err)
+	}
+	text = tidyText(buf.String())
+
+	buf.Reset()
+	if err := ht.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return "", "", "", fmt.Errorf("outbound: render %s html: %w", key, err)
+	}
+	return subject, text, buf.String(), nil
+}
+
+var blankRuns = regexp.MustCompile(`\n{3,}`)
+
+// tidyText removes trailing spaces and the runs of blank lines that optional
+// template sections leave behind.
+func tidyText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	s = blankRuns.ReplaceAllString(strings.Join(lines, "\n"), "\n\n")
+	return strings.TrimSpace(s) + "\n"
+}
