@@ -315,7 +315,7 @@ func inboundCount(t *testing.T, db *sqlx.DB) int {
 
 func waitInbound(t *testing.T, db *sqlx.DB, n int) {
 	t.Helper()
-	waitFor(t, 15*time.Second, fmt.Sprintf("%d stored messages", n), func() bool { return inboundCount(t, db) >= n })
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d stored messages", n), func() bool { return inboundCount(t, db) >= n })
 }
 
 // assertStoredOnce checks that n mails became n tickets, each stored once,
@@ -335,7 +335,7 @@ func assertStoredOnce(t *testing.T, db *sqlx.DB, n int) {
 
 func waitAllFlagged(t *testing.T, db *sqlx.DB) {
 	t.Helper()
-	waitFor(t, 10*time.Second, "all mailbox_uids flagged", func() bool {
+	waitFor(t, 30*time.Second, "all mailbox_uids flagged", func() bool {
 		return count(t, db, `SELECT count(*) FROM mailbox_uids WHERE NOT flagged`) == 0
 	})
 }
@@ -347,10 +347,14 @@ func TestIMAPPollerImportsExistingThenIdleMailAndMovesIt(t *testing.T) {
 		srv.deliver(t, "INBOX", citizenMail("existing"))
 	}
 	in, _, db := newTestIntake(t)
-	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap"), BatchSize: 2})
+	// The in-memory server can drop the EXISTS of a mail appended just as
+	// IDLE starts (Dovecot does not); under a loaded CI machine that race
+	// is real, so the safety-net poll is short enough to stay inside the
+	// bound below. hdbench and the Dovecot test measure real latency.
+	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap"), BatchSize: 2, PollInterval: 2 * time.Second})
 
 	waitInbound(t, db, 5)
-	waitFor(t, 5*time.Second, "INBOX emptied into Processed", func() bool {
+	waitFor(t, 20*time.Second, "INBOX emptied into Processed", func() bool {
 		return *srv.status(t, "INBOX").NumMessages == 0 && *srv.status(t, "Processed").NumMessages == 5
 	})
 	if st := srv.status(t, "Processed"); *st.NumUnseen != 0 {
@@ -362,7 +366,7 @@ func TestIMAPPollerImportsExistingThenIdleMailAndMovesIt(t *testing.T) {
 	for i := range 3 {
 		start := time.Now()
 		srv.deliver(t, "INBOX", citizenMail("idle"))
-		waitFor(t, 5*time.Second, "new mail stored", func() bool { return inboundCount(t, db) == 6+i })
+		waitFor(t, 20*time.Second, "new mail stored", func() bool { return inboundCount(t, db) == 6+i })
 		t.Logf("IDLE: new mail %d stored after %v", i+1, time.Since(start).Round(time.Millisecond))
 	}
 	waitAllFlagged(t, db)
@@ -390,12 +394,12 @@ func TestIMAPPollerRecreatesProcessedFolderDeletedMidSession(t *testing.T) {
 	srv.deliver(t, "INBOX", citizenMail("before"))
 	in, _, db := newTestIntake(t)
 	startPoller(t, in, db, PollerOpts{URL: srv.url("imap"), ProcessedFolder: "Selesai"})
-	waitFor(t, 5*time.Second, "moved", func() bool { return *srv.status(t, "Selesai").NumMessages == 1 })
+	waitFor(t, 20*time.Second, "moved", func() bool { return *srv.status(t, "Selesai").NumMessages == 1 })
 	if err := srv.user.Delete("Selesai"); err != nil {
 		t.Fatal(err)
 	}
 	srv.deliver(t, "INBOX", citizenMail("after"))
-	waitFor(t, 5*time.Second, "moved into the re-created folder", func() bool {
+	waitFor(t, 20*time.Second, "moved into the re-created folder", func() bool {
 		return *srv.status(t, "Selesai").NumMessages == 1 && *srv.status(t, "INBOX").NumMessages == 0
 	})
 	waitAllFlagged(t, db)
@@ -413,7 +417,7 @@ func TestIMAPPollerWithoutMoveOnlyFlagsAndNeverExpunges(t *testing.T) {
 	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap")})
 
 	waitInbound(t, db, 3)
-	waitFor(t, 5*time.Second, "all seen", func() bool { return *srv.status(t, "INBOX").NumUnseen == 0 })
+	waitFor(t, 20*time.Second, "all seen", func() bool { return *srv.status(t, "INBOX").NumUnseen == 0 })
 	srv.deliver(t, "INBOX", citizenMail("c"))
 	waitInbound(t, db, 4)
 	waitAllFlagged(t, db)
@@ -476,7 +480,7 @@ func TestIMAPPollerFlagsMessagesCommittedBeforeACrash(t *testing.T) {
 	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap")})
 	waitInbound(t, db, 2)
 	waitAllFlagged(t, db)
-	waitFor(t, 5*time.Second, "both moved", func() bool { return *srv.status(t, "Processed").NumMessages == 2 })
+	waitFor(t, 20*time.Second, "both moved", func() bool { return *srv.status(t, "Processed").NumMessages == 2 })
 	run.stop()
 	assertStoredOnce(t, db, 2)
 	if n := run.deliveries.Load(); n != 1 {
@@ -498,8 +502,8 @@ func TestIMAPPollerFlagsAfterACrashWithoutMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap")})
-	waitFor(t, 5*time.Second, "seen", func() bool { return *srv.status(t, "INBOX").NumUnseen == 0 })
-	waitFor(t, 5*time.Second, "last_uid advanced", func() bool {
+	waitFor(t, 20*time.Second, "seen", func() bool { return *srv.status(t, "INBOX").NumUnseen == 0 })
+	waitFor(t, 20*time.Second, "last_uid advanced", func() bool {
 		return count(t, db, `SELECT last_uid FROM mailbox_state WHERE mailbox = $1`, p.Name()) == 1
 	})
 	waitAllFlagged(t, db)
@@ -542,7 +546,7 @@ func TestIMAPPollerUIDValidityChangeImportsNothingTwice(t *testing.T) {
 	}
 
 	run2 := startPoller(t, in, db, PollerOpts{URL: srv.url("imap")})
-	waitFor(t, 10*time.Second, "re-read under the new UIDVALIDITY", func() bool {
+	waitFor(t, 30*time.Second, "re-read under the new UIDVALIDITY", func() bool {
 		return count(t, db, `SELECT count(*) FROM mailbox_uids WHERE uid_validity = $1 AND flagged`, newValidity) == 3
 	})
 	srv.deliver(t, "INBOX", citizenMail("v2"))
@@ -581,7 +585,7 @@ func TestIMAPPollerReconnectsAfterServerDropsConnectionMidBatch(t *testing.T) {
 	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap"), BatchSize: 4})
 	waitInbound(t, db, 12)
 	waitAllFlagged(t, db)
-	waitFor(t, 10*time.Second, "all moved", func() bool { return *srv.status(t, "Processed").NumMessages == 12 })
+	waitFor(t, 30*time.Second, "all moved", func() bool { return *srv.status(t, "Processed").NumMessages == 12 })
 	t.Logf("12 messages through 2 dropped connections in %v", time.Since(start).Round(time.Millisecond))
 	run.stop()
 	assertStoredOnce(t, db, 12)
@@ -622,8 +626,8 @@ func TestIMAPPollerRetriesWhenTheDatabaseRefuses(t *testing.T) {
 	})
 	// The first is stored and moved; the refused one and the one after it
 	// stay in INBOX, unseen, through several retries.
-	waitFor(t, 5*time.Second, "the first moved", func() bool { return *srv.status(t, "Processed").NumMessages == 1 })
-	waitFor(t, 5*time.Second, "a retry", func() bool { return failures.Load() >= 2 })
+	waitFor(t, 20*time.Second, "the first moved", func() bool { return *srv.status(t, "Processed").NumMessages == 1 })
+	waitFor(t, 20*time.Second, "a retry", func() bool { return failures.Load() >= 2 })
 	if st := srv.status(t, "INBOX"); *st.NumMessages != 2 || *st.NumUnseen != 2 {
 		t.Errorf("INBOX: %d messages, %d unseen; want the 2 not stored, unseen", *st.NumMessages, *st.NumUnseen)
 	}
@@ -633,7 +637,7 @@ func TestIMAPPollerRetriesWhenTheDatabaseRefuses(t *testing.T) {
 	fail.Store(false)
 	waitInbound(t, db, 3)
 	waitAllFlagged(t, db)
-	waitFor(t, 5*time.Second, "all moved", func() bool { return *srv.status(t, "Processed").NumMessages == 3 })
+	waitFor(t, 20*time.Second, "all moved", func() bool { return *srv.status(t, "Processed").NumMessages == 3 })
 	run.stop()
 	assertStoredOnce(t, db, 3)
 }
@@ -690,7 +694,7 @@ func TestIMAPPollerRetakesTheLockWhenItsDatabaseSessionDies(t *testing.T) {
 	}
 	srv.deliver(t, "INBOX", citizenMail("lock"))
 	waitInbound(t, db, 2)
-	waitFor(t, 5*time.Second, "the lock held again", func() bool {
+	waitFor(t, 20*time.Second, "the lock held again", func() bool {
 		return count(t, db, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
 			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) == 1
 	})
@@ -743,7 +747,7 @@ func TestIMAPPollerOverTLS(t *testing.T) {
 		srv.deliver(t, "INBOX", citizenMail("plain"))
 		in, _, db := newTestIntake(t)
 		run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap")})
-		waitFor(t, 5*time.Second, "a connection attempt", func() bool { return srv.connections() > 0 })
+		waitFor(t, 20*time.Second, "a connection attempt", func() bool { return srv.connections() > 0 })
 		time.Sleep(300 * time.Millisecond)
 		run.stop()
 		if strings.Contains(srv.wire.String(), "LOGIN") {

@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration, read once in main from environment
@@ -25,6 +27,13 @@ type Config struct {
 	SMTPListen  string
 	From        string
 	Secret      string
+
+	// Tunables, as text in the environment and parsed by finish.
+	maxMessageMB, autoresponsesPerHour, autoCloseDays, escalateHours string
+	MaxMessageSize                                                   int64 // bytes
+	AutoresponsesPerHour                                             int
+	AutoCloseAfter                                                   time.Duration
+	EscalateAfter                                                    time.Duration // 0: never
 }
 
 type setting struct {
@@ -43,6 +52,10 @@ func (c *Config) settings() []setting {
 		{"HELPDESK_SMTP_LISTEN", "smtp-listen", "", "address of the built-in SMTP intake; unset: off", &c.SMTPListen},
 		{"HELPDESK_FROM", "from", "helpdesk@localhost", "the helpdesk's address", &c.From},
 		{"HELPDESK_SECRET", "secret", "", "key for signed tokens and sessions; unset: generated once in DATA_DIR/secret", &c.Secret},
+		{"HELPDESK_MAX_MESSAGE_MB", "max-message-mb", "25", "largest inbound message kept whole; larger ones keep their headers and a note", &c.maxMessageMB},
+		{"HELPDESK_AUTORESPONSES_PER_HOUR", "autoresponses-per-hour", "5", "autoresponses to one address per hour at most", &c.autoresponsesPerHour},
+		{"HELPDESK_AUTOCLOSE_DAYS", "autoclose-days", "7", "close tickets Resolved for this many days", &c.autoCloseDays},
+		{"HELPDESK_ESCALATE_HOURS", "escalate-hours", "0", "raise the priority of tickets overdue this many hours; 0: never", &c.escalateHours},
 	}
 }
 
@@ -73,6 +86,17 @@ func (c *Config) finish() error {
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("HELPDESK_BASE_URL %q must be an http(s) URL", c.BaseURL))
 	}
+	num := func(name, v string, min int) int {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < min {
+			errs = append(errs, fmt.Errorf("%s %q must be a whole number, at least %d", name, v, min))
+		}
+		return n
+	}
+	c.MaxMessageSize = int64(num("HELPDESK_MAX_MESSAGE_MB", c.maxMessageMB, 1)) << 20
+	c.AutoresponsesPerHour = num("HELPDESK_AUTORESPONSES_PER_HOUR", c.autoresponsesPerHour, 1)
+	c.AutoCloseAfter = time.Duration(num("HELPDESK_AUTOCLOSE_DAYS", c.autoCloseDays, 1)) * 24 * time.Hour
+	c.EscalateAfter = time.Duration(num("HELPDESK_ESCALATE_HOURS", c.escalateHours, 0)) * time.Hour
 	if a, err := mail.ParseAddress(c.From); err != nil {
 		errs = append(errs, fmt.Errorf("HELPDESK_FROM %q is not an address: %v", c.From, err))
 	} else {

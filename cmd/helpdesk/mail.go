@@ -29,7 +29,7 @@ func newIntake(cfg *Config, store *tickets.Store, env *cmdEnv, extra ...ingest.I
 	if len(extra) > 0 {
 		o = extra[0]
 	}
-	o.Log, o.Secret, o.OwnAddresses = env.log, secret, []string{cfg.From}
+	o.Log, o.Secret, o.OwnAddresses, o.MaxSize = env.log, secret, []string{cfg.From}, cfg.MaxMessageSize
 	return ingest.NewIntake(store, o), nil
 }
 

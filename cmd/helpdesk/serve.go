@@ -39,7 +39,8 @@ func newOutbox(cfg *Config, store *tickets.Store, log *slog.Logger) (*outbound.O
 	if err != nil {
 		return nil, fmt.Errorf("outbound mail: %w", err)
 	}
-	ob := outbound.New(outbound.Opts{Store: store, Sender: sender, Log: log, From: cfg.From, BaseURL: cfg.BaseURL, Secret: secret})
+	ob := outbound.New(outbound.Opts{Store: store, Sender: sender, Log: log, From: cfg.From, BaseURL: cfg.BaseURL, Secret: secret,
+		AutoresponsesPerHour: cfg.AutoresponsesPerHour})
 	store.AddHook(ob.Hook)
 	store.AddAccountHook(ob.AccountHook)
 	return ob, nil
@@ -104,7 +105,7 @@ func serve(ctx context.Context, env *cmdEnv) error {
 	var smtpd *ingest.SMTPServer
 	if cfg.SMTPListen != "" {
 		smtpd = ingest.NewSMTPServer(ingest.SMTPOpts{Addr: cfg.SMTPListen, Domain: cfg.FromDomain(), Intake: intake, Log: log,
-			Accept: ingest.AcceptAddresses(store, []string{cfg.From})})
+			Accept: ingest.AcceptAddresses(store, []string{cfg.From}), MaxSize: cfg.MaxMessageSize})
 		if err := smtpd.Listen(); err != nil {
 			ln.Close()
 			return err
@@ -133,7 +134,7 @@ func serve(ctx context.Context, env *cmdEnv) error {
 	for _, p := range pollers {
 		g.go_(func() error { return p.Run(runCtx) })
 	}
-	stopJobs := startJobs(runCtx, d.DB, log, scheduledJobs(store, ob, jobSettings{}))
+	stopJobs := startJobs(runCtx, d.DB, log, scheduledJobs(store, ob, jobSettings{AutoCloseAfter: cfg.AutoCloseAfter, EscalateAfter: cfg.EscalateAfter}))
 
 	outMode := "dev outbox " + cfg.DataDir + "/outbox (see /dev/outbox)"
 	if cfg.SMTPURL != "" {
