@@ -90,56 +90,58 @@ func agentAddCommand() *command {
 	}
 }
 
-func departmentAddCommand() *command {
+// oneArgCommand builds an admin command that takes one argument (a name,
+// an address) and prints one line about what it did.
+func oneArgCommand(name, args, summary, argName string, flags func(fs *flag.FlagSet),
+	do func(ctx context.Context, s *tickets.Store, arg string) (string, error)) *command {
 	return &command{
-		name:    "department add",
-		args:    "NAME",
-		summary: "add a department",
+		name: name, args: args, summary: summary, flags: flags,
 		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, args []string) error {
 			if len(args) != 1 {
-				return fmt.Errorf("give the department's name as one argument (quote it if it has spaces)")
+				return fmt.Errorf("give the %s as one argument (quote it if it has spaces)", argName)
 			}
 			return withStore(ctx, env, func(s *tickets.Store) error {
-				d, err := s.CreateDepartment(ctx, args[0])
-				if errors.Is(err, tickets.ErrConflict) {
-					return fmt.Errorf("a department named %q already exists", args[0])
-				}
+				line, err := do(ctx, s, args[0])
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.stdout, "department %d added: %s\n", d.ID, d.Name)
+				fmt.Fprintln(env.stdout, line)
 				return nil
 			})
 		},
 	}
 }
 
+func departmentAddCommand() *command {
+	return oneArgCommand("department add", "NAME", "add a department", "department's name", nil,
+		func(ctx context.Context, s *tickets.Store, name string) (string, error) {
+			d, err := s.CreateDepartment(ctx, name)
+			if errors.Is(err, tickets.ErrConflict) {
+				return "", fmt.Errorf("a department named %q already exists", name)
+			}
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("department %d added: %s", d.ID, d.Name), nil
+		})
+}
+
 func topicAddCommand() *command {
 	var dept string
-	return &command{
-		name:    "topic add",
-		args:    "NAME --department D",
-		summary: "add a help topic routed to a department",
-		flags: func(fs *flag.FlagSet) {
+	return oneArgCommand("topic add", "NAME --department D", "add a help topic routed to a department", "topic's name",
+		func(fs *flag.FlagSet) {
 			fs.StringVar(&dept, "department", "Support", "the department that handles the topic")
 		},
-		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("give the topic's name as one argument (quote it if it has spaces)")
+		func(ctx context.Context, s *tickets.Store, name string) (string, error) {
+			t, err := s.CreateTopic(ctx, name, dept)
+			if errors.Is(err, tickets.ErrConflict) {
+				return "", fmt.Errorf("a topic named %q already exists", name)
 			}
-			return withStore(ctx, env, func(s *tickets.Store) error {
-				t, err := s.CreateTopic(ctx, args[0], dept)
-				if errors.Is(err, tickets.ErrConflict) {
-					return fmt.Errorf("a topic named %q already exists", args[0])
-				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(env.stdout, "topic %d added: %s (%s)\n", t.ID, t.Name, t.DepartmentName)
-				return nil
-			})
-		},
-	}
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("topic %d added: %s (%s)", t.ID, t.Name, t.DepartmentName), nil
+		})
 }
 
 func apikeyCreateCommand() *command {

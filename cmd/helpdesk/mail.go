@@ -173,24 +173,14 @@ func importMbox(ctx context.Context, in *ingest.Intake, r io.Reader, size int64,
 
 func routeAddCommand() *command {
 	var topic string
-	return &command{
-		name:    "route add",
-		args:    "ADDRESS --topic T",
-		summary: "route new mail sent to ADDRESS to a help topic (and its department)",
-		flags: func(fs *flag.FlagSet) {
+	return oneArgCommand("route add", "ADDRESS --topic T", "route new mail sent to ADDRESS to a help topic (and its department)", "address",
+		func(fs *flag.FlagSet) {
 			fs.StringVar(&topic, "topic", "", "the help topic")
 		},
-		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("give the address as the one argument")
+		func(ctx context.Context, s *tickets.Store, addr string) (string, error) {
+			if err := s.AddRoute(ctx, addr, topic); err != nil {
+				return "", err
 			}
-			return withStore(ctx, env, func(s *tickets.Store) error {
-				if err := s.AddRoute(ctx, args[0], topic); err != nil {
-					return err
-				}
-				fmt.Fprintf(env.stdout, "mail to %s opens tickets in %s\n", args[0], topic)
-				return nil
-			})
-		},
-	}
+			return fmt.Sprintf("mail to %s opens tickets in %s", addr, topic), nil
+		})
 }
