@@ -33,11 +33,11 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 	var data, headers any
 	if n.EventData != nil {
 		b, _ := json.Marshal(n.EventData)
-		data = b
+		data = string(b) // text: with binary_parameters, []byte goes as binary jsonb
 	}
 	if len(n.Headers) > 0 {
 		b, _ := json.Marshal(n.Headers)
-		headers = b
+		headers = string(b)
 	}
 	var event any
 	if n.Kind == KindEvent {

@@ -127,7 +127,7 @@ func (s *Store) issueAccountToken(ctx context.Context, tx *Tx, kind string, user
 	js, _ := json.Marshal(data)
 	now := s.now()
 	_, err = tx.ExecContext(ctx, `INSERT INTO account_tokens (token_hash, kind, user_id, password_hash, data, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, sum, kind, userID, bound, js, now, now.Add(ttl))
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, sum, kind, userID, bound, string(js), now, now.Add(ttl))
 	if err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}

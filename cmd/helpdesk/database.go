@@ -67,7 +67,7 @@ func openDatabaseWait(ctx context.Context, cfg *Config, serving bool, log *slog.
 		}
 		dsn = c.DSN("helpdesk")
 	}
-	db, err := sqlx.Open("postgres", dsn)
+	db, err := sqlx.Open("postgres", pgcluster.TuneDSN(dsn))
 	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("database: %w", err)

@@ -309,3 +309,21 @@ func credential(u *user.User) (*syscall.Credential, error) {
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
 }
+
+// TuneDSN returns dsn (a postgres:// URL or key=value pairs) with lib/pq's
+// binary_parameters on, unless the DSN sets it: a query with arguments then
+// costs one round trip instead of two (Parse/Describe, then Bind/Execute),
+// which halves the latency of the intake's many small statements. Callers
+// must pass JSON as string, not []byte, which this mode sends as binary.
+func TuneDSN(dsn string) string {
+	if strings.Contains(dsn, "binary_parameters") {
+		return dsn
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if strings.Contains(dsn, "?") {
+			return dsn + "&binary_parameters=yes"
+		}
+		return dsn + "?binary_parameters=yes"
+	}
+	return dsn + " binary_parameters=yes"
+}

@@ -157,7 +157,7 @@ func NewDB(t testing.TB, key string, setup func(dsn string) error) string {
 		t.Fatalf("pgtest: %s: %v", q, err)
 	}
 	created = append(created, name)
-	return dsnFor(name)
+	return pgcluster.TuneDSN(dsnFor(name))
 }
 
 // ServerDSN returns a DSN for database db on the test server, creating
