@@ -160,19 +160,23 @@ func (s *Store) AgentByID(ctx context.Context, id int) (*Agent, error) {
 }
 
 func (s *Store) getAgent(ctx context.Context, where string, arg any) (*Agent, error) {
-	var a Agent
-	err := s.db.GetContext(ctx, &a, "SELECT "+agentColumns+" FROM agents WHERE "+where, arg)
+	// One round trip: this runs for every inbound message (is the sender
+	// an agent?).
+	var row struct {
+		Agent
+		Deps pq.Int64Array `db:"deps"`
+	}
+	err := s.db.GetContext(ctx, &row, "SELECT "+agentColumns+`,
+		ARRAY(SELECT department_id FROM agent_departments WHERE agent_id = agents.id ORDER BY department_id) AS deps
+		FROM agents WHERE `+where, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
 	if err != nil {
 		return nil, wrap("agent", err)
 	}
-	var deps []int64
-	if err := s.db.SelectContext(ctx, &deps, `SELECT department_id FROM agent_departments WHERE agent_id = $1 ORDER BY department_id`, a.ID); err != nil {
-		return nil, wrap("agent", err)
-	}
-	for _, d := range deps {
+	a := row.Agent
+	for _, d := range row.Deps {
 		a.Departments = append(a.Departments, int(d))
 	}
 	return &a, nil
