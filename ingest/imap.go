@@ -589,10 +589,12 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		UID:         true,
 		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 	})
-	var (
-		done    []delivered
-		failure error
-	)
+	// Messages are delivered concurrently while the batch streams in (a
+	// transaction mostly waits on PostgreSQL, so overlapping them is what
+	// makes a large backlog fast), but a message waits for any earlier one
+	// in the batch that it replies to, or that has the same sender, so
+	// threads and a citizen's own mails keep their order.
+	cd := newConcurrentDelivery(ctx, s.p, s.validity)
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -602,8 +604,9 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		if err != nil {
 			// The connection broke inside a literal. The command is left
 			// as it is: draining it would read the dead connection
-			// alongside the client's own reader. The session ends, and the
-			// next one marks what was committed (recover).
+			// alongside the client's own reader. What was committed is
+			// marked by the next session (recover).
+			cd.wait()
 			return err
 		}
 		// Sequence order is UID order (RFC 3501 2.3.1.1), but a stray
@@ -611,18 +614,19 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		if uid <= s.lastUID || !set.Contains(imap.UID(uid)) || raw == nil {
 			continue
 		}
-		res, err := s.p.deliver(ctx, raw, Source{Mailbox: s.p.u.name, UIDValidity: s.validity, UID: uid})
-		if err != nil {
-			failure = &deliverError{uid: uid, err: err}
-			break
-		}
-		// The intake logs what it stored; this is the IMAP side of it.
-		s.p.log.Debug("imap: delivered", "uid", uid, "duplicate", res.Duplicate, "ticket", res.Ticket)
-		done = append(done, delivered{uid: uid, inboundID: res.InboundID})
+		cd.add(uid, raw)
 	}
 	closeErr := cmd.Close()
-	if len(done) > 0 {
-		if err := s.mark(ctx, done, true); err != nil {
+	done, prefix, failure := cd.wait()
+	// Everything committed is flagged; last_uid only moves past the
+	// unbroken run of successes, so a failed UID is fetched again.
+	if len(prefix) > 0 {
+		if err := s.mark(ctx, prefix, true); err != nil {
+			return err
+		}
+	}
+	if rest := done[len(prefix):]; len(rest) > 0 {
+		if err := s.mark(ctx, rest, false); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -607,8 +608,15 @@ func TestIMAPPollerRetriesWhenTheDatabaseRefuses(t *testing.T) {
 	t.Parallel()
 	srv := startMemIMAP(t, memOpts{caps: baseCaps(imap.CapIdle, imap.CapMove)})
 	srv.deliver(t, "INBOX", citizenMail("ok"))
-	srv.deliver(t, "INBOX", citizenMail("refused"))
-	srv.deliver(t, "INBOX", citizenMail("later"))
+	refused := citizenMail("refused")
+	srv.deliver(t, "INBOX", refused)
+	// A reply to the refused mail, in the same batch: delivering it first
+	// would open a ticket of its own instead of threading.
+	refusedID := regexp.MustCompile(`Message-ID: <([^>]+)>`).FindSubmatch(refused)[1]
+	reply := []byte(fmt.Sprintf("From: kabid@dinsos.example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Re: tambahan\r\n"+
+		"Message-ID: <reply-to-refused@example.id>\r\nIn-Reply-To: <%s>\r\n\r\nData tambahan.\r\n", refusedID))
+	srv.deliver(t, "INBOX", reply)
+	srv.deliver(t, "INBOX", citizenMail("independent"))
 	in, _, db := newTestIntake(t)
 	var (
 		failures atomic.Int64
@@ -624,22 +632,27 @@ func TestIMAPPollerRetriesWhenTheDatabaseRefuses(t *testing.T) {
 			return next(ctx, raw, src)
 		}
 	})
-	// The first is stored and moved; the refused one and the one after it
-	// stay in INBOX, unseen, through several retries.
-	waitFor(t, 20*time.Second, "the first moved", func() bool { return *srv.status(t, "Processed").NumMessages == 1 })
+	// Mail that depends on nothing is stored and moved; the refused one and
+	// the reply held back behind it stay in INBOX, unseen, through retries.
+	waitFor(t, 20*time.Second, "the independent two moved", func() bool { return *srv.status(t, "Processed").NumMessages == 2 })
 	waitFor(t, 20*time.Second, "a retry", func() bool { return failures.Load() >= 2 })
 	if st := srv.status(t, "INBOX"); *st.NumMessages != 2 || *st.NumUnseen != 2 {
 		t.Errorf("INBOX: %d messages, %d unseen; want the 2 not stored, unseen", *st.NumMessages, *st.NumUnseen)
 	}
-	if n := inboundCount(t, db); n != 1 {
-		t.Errorf("%d stored, want 1", n)
+	if n := inboundCount(t, db); n != 2 {
+		t.Errorf("%d stored, want 2", n)
 	}
 	fail.Store(false)
-	waitInbound(t, db, 3)
+	waitInbound(t, db, 4)
 	waitAllFlagged(t, db)
-	waitFor(t, 20*time.Second, "all moved", func() bool { return *srv.status(t, "Processed").NumMessages == 3 })
+	waitFor(t, 20*time.Second, "all moved", func() bool { return *srv.status(t, "Processed").NumMessages == 4 })
 	run.stop()
-	assertStoredOnce(t, db, 3)
+	if n := count(t, db, `SELECT count(DISTINCT dedup_key) FROM inbound_messages`); n != 4 || inboundCount(t, db) != 4 {
+		t.Errorf("%d distinct stored, want 4 once each", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM inbound_messages WHERE message_id = 'reply-to-refused@example.id' AND outcome = 'reply'`); n != 1 {
+		t.Error("the reply did not thread to the mail it answers")
+	}
 }
 
 func TestIMAPPollersOnOneMailboxTakeTurns(t *testing.T) {
@@ -886,5 +899,39 @@ func TestIMAPURLTransportRules(t *testing.T) {
 	}
 	if _, err := NewPoller(PollerOpts{URL: "imap://u@mail.example.id/"}); err == nil {
 		t.Error("NewPoller accepted a URL without password")
+	}
+}
+
+// TestIMAPConcurrentBatchKeepsThreads puts originals and their replies in
+// one batch: delivered concurrently, every reply still lands on its
+// original's ticket, and each citizen's mails stay in order.
+func TestIMAPConcurrentBatchKeepsThreads(t *testing.T) {
+	t.Parallel()
+	srv := startMemIMAP(t, memOpts{caps: baseCaps(imap.CapIdle, imap.CapMove)})
+	const n = 24
+	for i := 0; i < n; i++ {
+		srv.deliver(t, "INBOX", []byte(fmt.Sprintf("From: warga%d@example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Keluhan %d\r\n"+
+			"Message-ID: <orig-%d@example.id>\r\n\r\nKeluhan nomor %d.\r\n", i%5, i, i, i)))
+		srv.deliver(t, "INBOX", []byte(fmt.Sprintf("From: kantor%d@example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Re: Keluhan %d\r\n"+
+			"Message-ID: <reply-%d@example.id>\r\nIn-Reply-To: <orig-%d@example.id>\r\n\r\nTambahan untuk %d.\r\n", i, i, i, i, i)))
+	}
+	in, _, db := newTestIntake(t)
+	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap"), BatchSize: 50})
+	waitInbound(t, db, 2*n)
+	waitAllFlagged(t, db)
+	run.stop()
+	if got := count(t, db, `SELECT count(*) FROM tickets`); got != n {
+		t.Errorf("%d tickets, want %d: a reply raced its original", got, n)
+	}
+	if got := count(t, db, `SELECT count(*) FROM inbound_messages r JOIN inbound_messages o
+		ON o.message_id = replace(r.message_id, 'reply-', 'orig-') AND o.ticket_id = r.ticket_id
+		WHERE r.message_id LIKE 'reply-%' AND r.outcome = 'reply'`); got != n {
+		t.Errorf("%d of %d replies on their original's ticket", got, n)
+	}
+	// warga0's tickets were opened in the order their mails arrived.
+	if got := count(t, db, `SELECT count(*) FROM (SELECT t.id AS ticket, lag(t.id) OVER (ORDER BY m.id) AS prev
+		FROM inbound_messages m JOIN tickets t ON t.id = m.ticket_id JOIN users u ON u.id = t.owner_id
+		WHERE u.email = 'warga0@example.id' AND m.outcome = 'opened') x WHERE prev > ticket`); got != 0 {
+		t.Errorf("%d of a citizen's mails stored out of order", got)
 	}
 }

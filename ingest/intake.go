@@ -107,6 +107,28 @@ func (in *Intake) Deliver(ctx context.Context, raw []byte, src Source) (Result, 
 		stored = headerBlock(raw, 1<<20)
 	}
 	var res Result
+	var err error
+	// Concurrent deliveries can deadlock on shared rows (two new mails
+	// naming the same people in another order); PostgreSQL aborts one
+	// (class 40), which simply runs again.
+	for try := 0; ; try++ {
+		err = in.deliverTx(ctx, m, cut, key, stored, raw, src, &res)
+		if !tickets.IsRetryable(err) || try == 4 || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("ingest: deliver: %w", err)
+	}
+	if !res.Duplicate {
+		in.log.Info("mail stored", "mailbox", src.Mailbox, "uid", src.UID, "message_id", m.MessageID, "outcome", res.Outcome, "ticket", res.Ticket)
+	}
+	return res, nil
+}
+
+// deliverTx is one attempt of Deliver, in one transaction.
+func (in *Intake) deliverTx(ctx context.Context, m *Message, cut, key string, stored, raw []byte, src Source, resp *Result) error {
+	var res Result
 	err := in.store.InTx(ctx, func(tx *tickets.Tx) error {
 		res = Result{}
 		var midArg any
@@ -170,13 +192,8 @@ func (in *Intake) Deliver(ctx context.Context, raw []byte, src Source) (Result, 
 			res.InboundID, res.Outcome, note, ticketID, entryID)
 		return err
 	})
-	if err != nil {
-		return Result{}, fmt.Errorf("ingest: deliver: %w", err)
-	}
-	if !res.Duplicate {
-		in.log.Info("mail stored", "mailbox", src.Mailbox, "uid", src.UID, "message_id", m.MessageID, "outcome", res.Outcome, "ticket", res.Ticket)
-	}
-	return res, nil
+	*resp = res
+	return err
 }
 
 // duplicate records a message seen again: under another mailbox UID it is

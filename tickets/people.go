@@ -35,6 +35,10 @@ const userColumns = `id, email, username, name, address, phone, timezone, lang, 
 // EnsureUser returns the user with that address, creating one without a
 // password when there is none (mail from a new citizen). A known user's name
 // is filled in only when it was empty.
+//
+// It takes no row lock on a known user: an upsert's DO UPDATE would lock
+// the row until commit and so serialise every concurrent transaction for a
+// citizen who writes often.
 func (s *Store) EnsureUser(ctx context.Context, q queryer, addr Address) (*User, error) {
 	email := NormalizeEmail(addr.Email)
 	if email == "" {
@@ -42,13 +46,33 @@ func (s *Store) EnsureUser(ctx context.Context, q queryer, addr Address) (*User,
 		v.add("email", "a valid email address is required")
 		return nil, v
 	}
+	name := strings.TrimSpace(addr.Name)
 	var u User
 	err := q.GetContext(ctx, &u, `
-		INSERT INTO users (email, name) VALUES ($1, $2)
-		ON CONFLICT ((lower(email))) DO UPDATE
-			SET name = CASE WHEN users.name = '' THEN EXCLUDED.name ELSE users.name END
-		RETURNING `+userColumns, email, strings.TrimSpace(addr.Name))
-	return &u, wrap("ensure user", err)
+		WITH ins AS (
+			INSERT INTO users (email, name) VALUES ($1, $2)
+			ON CONFLICT ((lower(email))) DO NOTHING
+			RETURNING `+userColumns+`
+		)
+		SELECT `+userColumns+` FROM ins
+		UNION ALL
+		SELECT `+userColumns+` FROM users WHERE lower(email) = $1
+		LIMIT 1`, email, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The conflicting row was committed after this statement's
+		// snapshot: a new statement sees it.
+		err = q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(email) = $1`, email)
+	}
+	if err != nil {
+		return nil, wrap("ensure user", err)
+	}
+	if u.Name == "" && name != "" {
+		if _, err := q.ExecContext(ctx, `UPDATE users SET name = $2, updated_at = now() WHERE id = $1 AND name = ''`, u.ID, name); err != nil {
+			return nil, wrap("ensure user", err)
+		}
+		u.Name = name
+	}
+	return &u, nil
 }
 
 // UserByEmail returns the user with that address.

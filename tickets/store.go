@@ -202,6 +202,13 @@ func IsTransient(err error) bool {
 		errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
 }
 
+// IsRetryable reports whether err aborted a transaction that can simply run
+// again: a serialization failure or a deadlock (PostgreSQL class 40).
+func IsRetryable(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code.Class() == "40"
+}
+
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
