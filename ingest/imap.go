@@ -540,11 +540,41 @@ func (s *imapSession) recover(ctx context.Context) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	done := make([]delivered, len(uids))
-	for i, u := range uids {
-		done[i] = delivered{uid: uint32(u)}
+	// Some may have been moved already, the interruption having come
+	// between the MOVE and its record: mark only those still here and
+	// record the others. Moving UIDs a server no longer has is legal, but
+	// go-imap's own server answers it with a malformed COPYUID.
+	var set imap.UIDSet
+	for _, u := range uids {
+		set.AddNum(imap.UID(u))
 	}
-	s.p.log.Info("imap: marking messages stored before an interruption", "count", len(done))
+	found, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("ingest: imap uid search: %w", err)
+	}
+	here := map[uint32]bool{}
+	for _, u := range found.AllUIDs() {
+		here[uint32(u)] = true
+	}
+	var done []delivered
+	var gone pq.Int64Array
+	for _, u := range uids {
+		if here[uint32(u)] {
+			done = append(done, delivered{uid: uint32(u)})
+		} else {
+			gone = append(gone, u)
+		}
+	}
+	s.p.log.Info("imap: marking messages stored before an interruption", "count", len(done), "already_moved", len(gone))
+	if len(gone) > 0 {
+		if _, err := s.p.o.DB.ExecContext(ctx, `UPDATE mailbox_uids SET flagged = true
+			WHERE mailbox = $1 AND uid_validity = $2 AND uid = ANY($3)`, s.p.u.name, int64(s.validity), gone); err != nil {
+			return fmt.Errorf("ingest: record flagged: %w", err)
+		}
+	}
+	if len(done) == 0 {
+		return nil
+	}
 	return s.mark(ctx, done, false)
 }
 

@@ -441,6 +441,12 @@ func (in *Intake) open(ctx context.Context, tx *tickets.Tx, m *Message, cut stri
 			}
 			req.Collaborators = append(req.Collaborators, tickets.Address{Email: e, Name: a.Name})
 		}
+		if extra := len(req.Collaborators) - tickets.MaxCollaborators; extra > 0 {
+			// Thousands of Cc addresses would make every response a mass
+			// mailing from our domain: keep the first ones, say so.
+			req.Collaborators = req.Collaborators[:tickets.MaxCollaborators]
+			req.Body = strings.TrimSpace(req.Body + fmt.Sprintf("\n\n[%d more addresses in To/Cc were not added to this ticket; only the first %d receive its updates.]", extra, tickets.MaxCollaborators))
+		}
 	}
 	if req.Subject == "" {
 		req.Subject = "(tanpa subjek)"

@@ -367,3 +367,17 @@ func TestCorpusIngestsWithoutError(t *testing.T) {
 		t.Errorf("%d failed: %v", failed, notes)
 	}
 }
+
+func TestHugeCcListIsCappedAndSaidSo(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	var cc []string
+	for i := 0; i < 300; i++ {
+		cc = append(cc, fmt.Sprintf("p%d@example.id", i))
+	}
+	res := deliver(t, in, msg("Tolong.", "From: w@example.id", "To: helpdesk@kemsos.go.id", "Cc: "+strings.Join(cc, ", "),
+		"Subject: Banyak tembusan", "Message-ID: <cc@example.id>"))
+	tk, es := thread(t, s, res.Ticket)
+	if len(tk.Collaborators) != tickets.MaxCollaborators || !strings.Contains(es[0].Body, "250 more addresses") {
+		t.Errorf("%d collaborators; body %q", len(tk.Collaborators), es[0].Body)
+	}
+}

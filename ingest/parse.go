@@ -307,7 +307,7 @@ func (m *Message) readBody(h header, body []byte, lim Limits, depth int) {
 	}
 
 	if len(atts) > lim.MaxAttachments {
-		m.ParseErrors = append(m.ParseErrors, fmt.Sprintf("%d attachments, only the first %d kept", len(atts), lim.MaxAttachments))
+		m.ParseErrors = append(m.ParseErrors, fmt.Sprintf("%d attachments, only the first %d kept", n, lim.MaxAttachments))
 		m.Truncated = true
 		atts = atts[:lim.MaxAttachments]
 	}

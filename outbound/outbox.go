@@ -41,6 +41,10 @@ type Outbox struct {
 	ids  tickets.MessageIDs
 	log  *slog.Logger
 	wake chan struct{}
+	// lease marks the rows this process claims; unsure is set when a
+	// claim failed, which may have committed all the same.
+	lease  string
+	unsure bool
 }
 
 // New returns an outbox; register Hook and AccountHook with the store, and
@@ -71,7 +75,8 @@ func New(o Opts) *Outbox {
 	if at := strings.LastIndexByte(o.From, '@'); at >= 0 {
 		domain = o.From[at+1:]
 	}
-	return &Outbox{o: o, ids: tickets.MessageIDs{Secret: o.Secret, Domain: domain}, log: o.Log, wake: make(chan struct{}, 1)}
+	return &Outbox{o: o, ids: tickets.MessageIDs{Secret: o.Secret, Domain: domain}, log: o.Log, wake: make(chan struct{}, 1),
+		lease: fmt.Sprintf("%016x", rand.Uint64())}
 }
 
 // notice is one mail about to be queued.
@@ -419,18 +424,40 @@ func (ob *Outbox) Run(ctx context.Context) {
 // outcome. It returns how many it claimed.
 func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 	db := ob.o.Store.DB()
+	if ob.unsure {
+		// Nothing of ours is being sent now: whatever says so is a claim
+		// whose answer was lost.
+		if _, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = greatest(attempts - 1, 0)
+			WHERE status = 'sending' AND locked_by = $1`, ob.lease); err != nil {
+			return 0, fmt.Errorf("outbound: release: %w", err)
+		}
+		ob.unsure = false
+	}
 	var rows []row
-	err := db.SelectContext(ctx, &rows, `UPDATE outbox SET status = 'sending', locked_at = now(), attempts = attempts + 1
+	err := db.SelectContext(ctx, &rows, `UPDATE outbox SET status = 'sending', locked_at = now(), locked_by = $2, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= now()
 			ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-		RETURNING id, message_id, recipient, sender, data, attempts, kind`, limit)
+		RETURNING id, message_id, recipient, sender, data, attempts, kind`, limit, ob.lease)
 	if err != nil {
+		ob.unsure = true
 		return 0, fmt.Errorf("outbound: claim: %w", err)
 	}
 	for _, r := range rows {
 		sendErr := ob.o.Sender.Send(ctx, r.Sender, []string{r.Recipient}, r.Data)
-		if err := ob.record(context.WithoutCancel(ctx), r, sendErr); err != nil {
-			return len(rows), err
+		// This process knows the outcome: hold on to it until the database
+		// takes it. Giving up would leave the row, and the claimed rows
+		// after it, in 'sending' for RequeueStuck, which sends them again
+		// ten minutes later.
+		for wait := 500 * time.Millisecond; ; wait = min(wait*2, 5*time.Second) {
+			err := ob.record(context.WithoutCancel(ctx), r, sendErr)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return len(rows), err
+			}
+			ob.log.Error("outbox: cannot record a delivery attempt; retrying", "message_id", r.MessageID, "err", err, "retry_in", wait)
+			sleep(ctx, wait)
 		}
 	}
 	return len(rows), nil

@@ -38,6 +38,9 @@ type OpenRequest struct {
 const (
 	MaxSubject = 255
 	MaxBody    = 1 << 20
+	// MaxCollaborators bounds who gets a ticket's updates besides its
+	// owner: each response is mailed to all of them.
+	MaxCollaborators = 50
 )
 
 func (r *OpenRequest) validate() error {
@@ -56,6 +59,9 @@ func (r *OpenRequest) validate() error {
 	}
 	if len(r.Body) > MaxBody {
 		v.add("message", "the text is too long")
+	}
+	if len(r.Collaborators) > MaxCollaborators {
+		v.add("cc", fmt.Sprintf("at most %d addresses", MaxCollaborators))
 	}
 	if r.Priority == "" {
 		r.Priority = "normal"
