@@ -13,8 +13,16 @@ import (
 func (s *Store) numberWidth(ctx context.Context, q queryer) (int, error) {
 	s.numMu.Lock()
 	defer s.numMu.Unlock()
+	if s.sixUsed >= s.sixLimit {
+		// Numbers are never freed: once 7 digits, always 7 digits, and no
+		// more counting (it scans every ticket).
+		return 7, nil
+	}
+	// Count again once a minute, and more often near the limit, but never
+	// for every ticket: at a million tickets a count takes a while.
 	estimate := s.sixUsed + s.sixOpened
-	if s.sixChecked.IsZero() || time.Since(s.sixChecked) > time.Minute || estimate >= s.sixLimit*9/10 {
+	near := estimate >= s.sixLimit*9/10 && s.sixOpened >= max(1, s.sixLimit/1000)
+	if s.sixChecked.IsZero() || time.Since(s.sixChecked) > time.Minute || near {
 		var n int
 		if err := q.GetContext(ctx, &n, `SELECT count(*) FROM tickets WHERE length(number) = 6`); err != nil {
 			return 0, err
