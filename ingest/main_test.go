@@ -1,27 +1,15 @@
 package ingest
 
 import (
-	"context"
-	"database/sql"
 	"os"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/kemsos/helpdesk/internal/pgtest"
-	"github.com/kemsos/helpdesk/migrations"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-func migrated(dsn string) error {
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return migrations.Apply(context.Background(), db, nil)
-}
 
 // testSecret signs the helpdesk's Message-IDs in tests.
 var testSecret = []byte("ingest-test-secret")
@@ -29,7 +17,7 @@ var testSecret = []byte("ingest-test-secret")
 // newTestStore gives a test its own migrated database.
 func newTestStore(t testing.TB) (*tickets.Store, *sqlx.DB) {
 	t.Helper()
-	db := sqlx.MustOpen("postgres", pgtest.NewDB(t, "migrated", migrated))
+	db := sqlx.MustOpen("postgres", pgtest.MigratedDB(t))
 	t.Cleanup(func() { db.Close() })
 	return tickets.New(db, tickets.Opts{}), db
 }

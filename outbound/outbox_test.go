@@ -3,7 +3,6 @@ package outbound_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/kemsos/helpdesk/internal/pgtest"
 	"github.com/kemsos/helpdesk/internal/smtpsink"
-	"github.com/kemsos/helpdesk/migrations"
 	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 )
@@ -38,14 +36,7 @@ type rig struct {
 
 func newRig(t *testing.T, sinkOpts ...smtpsink.Option) *rig {
 	t.Helper()
-	dsn := pgtest.NewDB(t, "migrated", func(dsn string) error {
-		db, err := sql.Open("postgres", dsn)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return migrations.Apply(bg, db, nil)
-	})
+	dsn := pgtest.MigratedDB(t)
 	db := sqlx.MustOpen("postgres", dsn)
 	t.Cleanup(func() { db.Close() })
 	store := tickets.New(db, tickets.Opts{})

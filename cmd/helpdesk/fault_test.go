@@ -148,7 +148,7 @@ func TestFaultSIGKILLDuringIMAPIngestStoresEveryMailOnce(t *testing.T) {
 	mails, threads := planMailbox("kill", total, rng, 0)
 	replies := total - len(threads)
 
-	dsn := pgtest.NewDB(t, "migrated", migrated)
+	dsn := pgtest.MigratedDB(t)
 	db := faultOpenDB(t, dsn)
 	srv := startFaultIMAP(t)
 	p := startServe(t, "serve", map[string]string{"HELPDESK_DATABASE_URL": dsn, "HELPDESK_IMAP_URL": srv.URL()})
@@ -375,7 +375,7 @@ func TestFaultPostgresDownMidSendDoesNotStrandOrRepeatNotices(t *testing.T) {
 // next_attempt_at).
 func TestFaultRelayRefusingThenBackDeliversEveryNoticeOnce(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.NewDB(t, "migrated", migrated)
+	dsn := pgtest.MigratedDB(t)
 	db := faultOpenDB(t, dsn)
 	sink := smtpsink.Start(t)
 	p := startServe(t, "serve", map[string]string{"HELPDESK_DATABASE_URL": dsn, "HELPDESK_SMTP_URL": "smtp://" + sink.Addr()})
@@ -430,7 +430,7 @@ func TestFaultRelayRefusingThenBackDeliversEveryNoticeOnce(t *testing.T) {
 func TestFaultIMAPServerDroppingConnectionsMidFetchStoresEveryMailOnce(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	dsn := pgtest.NewDB(t, "migrated", migrated)
+	dsn := pgtest.MigratedDB(t)
 	db := faultOpenDB(t, dsn)
 	// ~4 kB mails, 50 per FETCH (~200 kB): the first three connections
 	// die 50 kB, 130 kB and 9 kB into what the server writes, inside a
@@ -502,7 +502,7 @@ func TestFaultIMAPServerDroppingConnectionsMidFetchStoresEveryMailOnce(t *testin
 // mailbox is SIGKILLed the other takes it over and imports new mail.
 func TestFaultTwoServeProcessesOnOneDatabaseShareWithoutDoubling(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.NewDB(t, "migrated", migrated)
+	dsn := pgtest.MigratedDB(t)
 	db := faultOpenDB(t, dsn)
 	srv := startFaultIMAP(t)
 	sink := smtpsink.Start(t)
@@ -676,7 +676,7 @@ func nestedMail(depth int) []byte {
 // (peak RSS from /proc/PID/status VmHWM and wait4's ru_maxrss).
 func TestFaultHostileMailThroughThePipeIsStoredWithinBoundedMemory(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.NewDB(t, "migrated", migrated)
+	dsn := pgtest.MigratedDB(t)
 	db := faultOpenDB(t, dsn)
 	type outcome struct {
 		Outcome string `db:"outcome"`
@@ -801,7 +801,7 @@ func TestFaultMailMovedButNotRecordedBeforeACrashDoesNotWedgeThePoller(t *testin
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv := startServer(t)
-			dsn := pgtest.NewDB(t, "migrated", migrated)
+			dsn := pgtest.MigratedDB(t)
 			db := faultOpenDB(t, dsn)
 			for i := range 3 {
 				srv.deliver(citizenMail(fmt.Sprintf("w%d.moved@example.id", i), fmt.Sprintf("m%d.moved@example.id", i), "Sudah dipindah", "", nil, 0))

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,21 +14,11 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/kemsos/helpdesk/internal/pgtest"
-	"github.com/kemsos/helpdesk/migrations"
 	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-func migrated(dsn string) error {
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return migrations.Apply(context.Background(), db, nil)
-}
 
 // testEnv is a helpdesk's web layer on its own database.
 type testEnv struct {
@@ -46,7 +35,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	dsn := pgtest.NewDB(t, "migrated", migrated)
+	dsn := pgtest.MigratedDB(t)
 	db := sqlx.MustOpen("postgres", dsn)
 	t.Cleanup(func() { db.Close() })
 	cfg := &Config{DatabaseURL: dsn, DataDir: t.TempDir(), BaseURL: "http://localhost:8080", From: "helpdesk@kemsos.go.id", Secret: "test-secret-0123456789abcdef0123456789"}

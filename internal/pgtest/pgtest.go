@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kemsos/helpdesk/internal/pgcluster"
+	"github.com/kemsos/helpdesk/migrations"
 	_ "github.com/lib/pq"
 )
 
@@ -176,4 +177,20 @@ func randomName() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Migrated prepares a template with the helpdesk's schema (NewDB's setup).
+func Migrated(dsn string) error {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return migrations.Apply(context.Background(), db, nil)
+}
+
+// MigratedDB returns the DSN of a fresh database with the helpdesk's schema.
+func MigratedDB(t testing.TB) string {
+	t.Helper()
+	return NewDB(t, "migrated", Migrated)
 }
