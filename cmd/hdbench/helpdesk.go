@@ -154,6 +154,27 @@ func (h *helpdesk) stop() error {
 	}
 }
 
+// diagnose says whether serve has exited, and with the end of its log: the
+// temporary directory with the full log is gone once hdbench returns.
+func (h *helpdesk) diagnose() string {
+	var b strings.Builder
+	if h.done != nil {
+		select {
+		case err := <-h.done:
+			h.done <- err
+			fmt.Fprintf(&b, "helpdesk serve exited (%v); ", err)
+		default:
+		}
+	}
+	if log, err := os.ReadFile(h.logf); err == nil {
+		if len(log) > 3000 {
+			log = log[len(log)-3000:]
+		}
+		fmt.Fprintf(&b, "end of its log:\n%s", log)
+	}
+	return b.String()
+}
+
 func (h *helpdesk) pid() int {
 	if h.cmd == nil {
 		return 0

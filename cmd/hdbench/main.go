@@ -254,7 +254,7 @@ func run(ctx context.Context, c config, log *slog.Logger) (*results, error) {
 		}
 		res.Ingest, err = runIngest(ctx, b, sink, srv, corpus, o)
 		if err != nil {
-			return res, fmt.Errorf("ingest: %w", err)
+			return res, fmt.Errorf("ingest: %w\n%s", err, hd.diagnose())
 		}
 		if res.Ceiling != nil && res.Ceiling.Lower > 0 {
 			res.Ceiling.IngestShare = res.Ingest.Rate / res.Ceiling.Lower
@@ -288,7 +288,7 @@ func run(ctx context.Context, c config, log *slog.Logger) (*results, error) {
 		res.HTTP, res.HTTPNote, err = runHTTP(ctx, b, httpOpts{base: "http://" + hd.addr, apiKey: apiKey, agentEmail: agentEmail,
 			agentPass: agentPass, supportID: supportID, webOK: webOK, requests: c.requests, budget: budget, tickets: sample, terms: terms})
 		if err != nil {
-			return res, fmt.Errorf("http: %w", err)
+			return res, fmt.Errorf("http: %w\n%s", err, hd.diagnose())
 		}
 		_, hwm := procStatus(hd.pid())
 		res.ServeRSSAfterHTTPMB = mb(hwm)
