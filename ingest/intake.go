@@ -135,7 +135,8 @@ func (in *Intake) deliverTx(ctx context.Context, m *Message, cut, key string, st
 		if m.MessageID != "" {
 			midArg = m.MessageID
 		}
-		err := tx.GetContext(ctx, &res.InboundID, `
+		p := in.store.Prep(tx)
+		err := p.GetContext(ctx, &res.InboundID, `
 			INSERT INTO inbound_messages (dedup_key, message_id, mailbox, raw, size)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
 			key, midArg, src.Mailbox, stored, len(raw))
@@ -146,7 +147,7 @@ func (in *Intake) deliverTx(ctx context.Context, m *Message, cut, key string, st
 			return err
 		}
 		if src.UID != 0 {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
+			if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
 				ON CONFLICT DO NOTHING`, src.Mailbox, src.UIDValidity, src.UID, res.InboundID); err != nil {
 				return err
 			}
@@ -188,7 +189,7 @@ func (in *Intake) deliverTx(ctx context.Context, m *Message, cut, key string, st
 		if res.EntryID != 0 {
 			entryID = res.EntryID
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE inbound_messages SET outcome = $2, note = $3, ticket_id = $4, entry_id = $5 WHERE id = $1`,
+		_, err = p.ExecContext(ctx, `UPDATE inbound_messages SET outcome = $2, note = $3, ticket_id = $4, entry_id = $5 WHERE id = $1`,
 			res.InboundID, res.Outcome, note, ticketID, entryID)
 		return err
 	})

@@ -14,7 +14,7 @@ func (s *Store) change(ctx context.Context, op string, ticketID int64, a Actor, 
 		return wrap(op, ErrForbidden)
 	}
 	err := s.InTx(ctx, func(tx *Tx) error {
-		t, err := getTicket(ctx, tx, "t.id = $1", ticketID, true)
+		t, err := s.getTicket(ctx, tx, "t.id = $1", ticketID, true)
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Store) setAssignee(ctx context.Context, tx *Tx, t *Ticket, a Actor, to 
 	if _, err := s.event(ctx, tx, t, a, event, data); err != nil {
 		return err
 	}
-	nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Store) setStatus(ctx context.Context, tx *Tx, t *Ticket, a Actor, statu
 	if _, err := s.event(ctx, tx, t, a, "status", data); err != nil {
 		return err
 	}
-	nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *Store) SetPriority(ctx context.Context, ticketID int64, a Actor, priori
 		if _, err := s.event(ctx, tx, t, a, "priority", data); err != nil {
 			return err
 		}
-		nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+		nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
 		if err != nil {
 			return err
 		}
@@ -195,7 +195,7 @@ func (s *Store) Transfer(ctx context.Context, ticketID int64, a Actor, departmen
 		if _, err := s.event(ctx, tx, t, a, "transferred", data); err != nil {
 			return err
 		}
-		nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+		nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
 		if err != nil {
 			return err
 		}

@@ -54,14 +54,22 @@ func (s *Store) CheckAPIKey(ctx context.Context, key string) (*APIKey, error) {
 	}
 	sum := sha256.Sum256([]byte(key))
 	var k APIKey
-	err := s.db.GetContext(ctx, &k, `UPDATE api_keys SET last_used_at = now()
-		WHERE key_hash = $1 AND revoked_at IS NULL
-		RETURNING id, name, prefix, created_at, last_used_at, revoked_at`, sum[:])
+	p := s.prep(s.db)
+	err := p.GetContext(ctx, &k, `SELECT id, name, prefix, created_at, last_used_at, revoked_at
+		FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, sum[:])
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
 	if err != nil {
 		return nil, wrap("api key", err)
+	}
+	// "Last used" to the minute: a write per request would cost every API
+	// call a WAL flush.
+	if now := s.now(); !k.LastUsedAt.Valid || now.Sub(k.LastUsedAt.Time) > time.Minute {
+		if _, err := p.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, k.ID, now); err != nil {
+			return nil, wrap("api key", err)
+		}
+		k.LastUsedAt = sql.NullTime{Time: now, Valid: true}
 	}
 	return &k, nil
 }

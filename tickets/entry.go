@@ -9,6 +9,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // newEntry is a thread entry about to be written.
@@ -29,6 +31,9 @@ type newEntry struct {
 
 // insertEntry writes an entry with its attachments, records its Message-ID
 // for threading, and adds its text to the ticket's search vector.
+var indexEntry = `UPDATE tickets SET search = search || ` + fmt.Sprintf(searchVector, 2, 2) + `
+	WHERE id = $1 AND length(search) < 20000`
+
 func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, error) {
 	var data, headers any
 	if n.EventData != nil {
@@ -55,7 +60,7 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 		midArg = mid
 	}
 	var e Entry
-	err := tx.GetContext(ctx, &e, `
+	err := s.prep(tx).GetContext(ctx, &e, `
 		INSERT INTO entries (ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, headers, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		RETURNING id, ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, created_at`,
@@ -68,12 +73,12 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 		e.AuthorName.String, e.AuthorName.Valid = n.Actor.Name, true
 	}
 	if mid != "" {
-		if err := recordMessageID(ctx, tx, mid, n.TicketID, e.ID); err != nil {
+		if err := s.recordMessageID(ctx, tx, mid, n.TicketID, e.ID); err != nil {
 			return nil, err
 		}
 	}
 	for i, a := range n.Attachments {
-		att, err := insertAttachment(ctx, tx, e.ID, a, i)
+		att, err := s.insertAttachment(ctx, tx, e.ID, a, i)
 		if err != nil {
 			return nil, err
 		}
@@ -83,21 +88,44 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 		// A ticket's vector stops growing at 20 000 lexemes, far below
 		// tsvector's 1 MB limit; the first pages of a thread are what
 		// people search for.
-		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET search = search || `+fmt.Sprintf(searchVector, 2, 2)+`
-			WHERE id = $1 AND length(search) < 20000`, n.TicketID, e.Body); err != nil {
+		if _, err := s.prep(tx).ExecContext(ctx, indexEntry, n.TicketID, e.Body); err != nil {
 			return nil, fmt.Errorf("index entry: %w", err)
 		}
 	}
 	return &e, nil
 }
 
+// RecordMessageIDs records several Message-IDs of one entry at once (the
+// notices of a change).
+func (s *Store) RecordMessageIDs(ctx context.Context, tx *Tx, messageIDs []string, ticketID, entryID int64) error {
+	mids := make([]string, 0, len(messageIDs))
+	for _, m := range messageIDs {
+		if m = CanonicalMessageID(m); m != "" {
+			mids = append(mids, m)
+		}
+	}
+	if len(mids) == 0 {
+		return nil
+	}
+	var entry any
+	if entryID != 0 {
+		entry = entryID
+	}
+	_, err := s.prep(tx).ExecContext(ctx, `INSERT INTO message_ids (message_id, ticket_id, entry_id)
+		SELECT unnest($1::text[]), $2, $3 ON CONFLICT (message_id) DO NOTHING`, pq.Array(mids), ticketID, entry)
+	if err != nil {
+		return fmt.Errorf("record message-ids: %w", err)
+	}
+	return nil
+}
+
 // RecordMessageID remembers that a Message-ID (one the helpdesk sent, or
 // received) belongs to a ticket, so replies naming it thread there.
 func (s *Store) RecordMessageID(ctx context.Context, tx *Tx, messageID string, ticketID, entryID int64) error {
-	return recordMessageID(ctx, tx, CanonicalMessageID(messageID), ticketID, entryID)
+	return s.recordMessageID(ctx, tx, CanonicalMessageID(messageID), ticketID, entryID)
 }
 
-func recordMessageID(ctx context.Context, tx *Tx, mid string, ticketID, entryID int64) error {
+func (s *Store) recordMessageID(ctx context.Context, tx *Tx, mid string, ticketID, entryID int64) error {
 	if mid == "" {
 		return nil
 	}
@@ -105,7 +133,7 @@ func recordMessageID(ctx context.Context, tx *Tx, mid string, ticketID, entryID 
 	if entryID != 0 {
 		entry = entryID
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO message_ids (message_id, ticket_id, entry_id) VALUES ($1, $2, $3)
+	_, err := s.prep(tx).ExecContext(ctx, `INSERT INTO message_ids (message_id, ticket_id, entry_id) VALUES ($1, $2, $3)
 		ON CONFLICT (message_id) DO NOTHING`, mid, ticketID, entry)
 	if err != nil {
 		return fmt.Errorf("record message-id: %w", err)
@@ -113,12 +141,12 @@ func recordMessageID(ctx context.Context, tx *Tx, mid string, ticketID, entryID 
 	return nil
 }
 
-func insertAttachment(ctx context.Context, tx *Tx, entryID int64, a NewAttachment, i int) (*Attachment, error) {
+func (s *Store) insertAttachment(ctx context.Context, tx *Tx, entryID int64, a NewAttachment, i int) (*Attachment, error) {
 	if a.Data == nil {
 		a.Data = []byte{} // an empty part is still a file someone sent
 	}
 	sum := sha256.Sum256(a.Data)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`,
+	if _, err := s.prep(tx).ExecContext(ctx, `INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`,
 		sum[:], len(a.Data), a.Data); err != nil {
 		return nil, fmt.Errorf("store attachment: %w", err)
 	}
@@ -137,7 +165,7 @@ func insertAttachment(ctx context.Context, tx *Tx, entryID int64, a NewAttachmen
 		cid = strings.Trim(a.ContentID, "<>")
 	}
 	var att Attachment
-	err := tx.GetContext(ctx, &att, `INSERT INTO attachments (entry_id, sha256, name, content_type, size, inline, content_id)
+	err := s.prep(tx).GetContext(ctx, &att, `INSERT INTO attachments (entry_id, sha256, name, content_type, size, inline, content_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		RETURNING id, entry_id, sha256, name, content_type, size, inline, content_id`,
 		entryID, sum[:], name, ct, len(a.Data), a.Inline, cid)

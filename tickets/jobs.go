@@ -24,7 +24,7 @@ func (s *Store) MarkOverdue(ctx context.Context, limit int) (int, error) {
 			if _, err := tx.ExecContext(ctx, `UPDATE tickets SET overdue = true WHERE id = $1`, id); err != nil {
 				return err
 			}
-			t, err := getTicket(ctx, tx, "t.id = $1", id, false)
+			t, err := s.getTicket(ctx, tx, "t.id = $1", id, false)
 			if err != nil {
 				return err
 			}

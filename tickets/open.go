@@ -137,7 +137,7 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		for try := 0; ; try++ {
 			// A random pick that collides is simply tried again; the unique
 			// constraint, not a look-up first, decides.
-			err = tx.GetContext(ctx, &id, `
+			err = s.prep(tx).GetContext(ctx, &id, `
 				INSERT INTO tickets (number, subject, priority, department_id, topic_id, owner_id, sla_plan_id, due_at,
 					source, forwarded_by, created_at, updated_at, last_message_at, search)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11,
@@ -160,7 +160,7 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_collaborators (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, u.ID); err != nil {
+			if _, err := s.prep(tx).ExecContext(ctx, `INSERT INTO ticket_collaborators (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, u.ID); err != nil {
 				return err
 			}
 		}
@@ -172,7 +172,7 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		if err != nil {
 			return err
 		}
-		if t, err = getTicket(ctx, tx, "t.id = $1", id, false); err != nil {
+		if t, err = s.getTicket(ctx, tx, "t.id = $1", id, false); err != nil {
 			return err
 		}
 		data := map[string]string{"source": r.Source}
@@ -221,7 +221,7 @@ func (s *Store) routing(ctx context.Context, q queryer, topic *Topic, deptID int
 	case topic != nil:
 		dept = topic.DepartmentID
 	default:
-		err = q.GetContext(ctx, &dept, `SELECT id FROM departments ORDER BY (lower(name) = 'support') DESC, id LIMIT 1`)
+		err = s.prep(q).GetContext(ctx, &dept, `SELECT id FROM departments ORDER BY (lower(name) = 'support') DESC, id LIMIT 1`)
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("default department: %w", err)
 		}
@@ -231,9 +231,9 @@ func (s *Store) routing(ctx context.Context, q queryer, topic *Topic, deptID int
 		Hours int `db:"grace_hours"`
 	}
 	if topic != nil && topic.SLAPlanID.Valid {
-		err = q.GetContext(ctx, &row, `SELECT id, grace_hours FROM sla_plans WHERE id = $1`, topic.SLAPlanID.Int64)
+		err = s.prep(q).GetContext(ctx, &row, `SELECT id, grace_hours FROM sla_plans WHERE id = $1`, topic.SLAPlanID.Int64)
 	} else {
-		err = q.GetContext(ctx, &row, `SELECT id, grace_hours FROM sla_plans ORDER BY id LIMIT 1`)
+		err = s.prep(q).GetContext(ctx, &row, `SELECT id, grace_hours FROM sla_plans ORDER BY id LIMIT 1`)
 	}
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("sla plan: %w", err)

@@ -48,7 +48,7 @@ func (s *Store) EnsureUser(ctx context.Context, q queryer, addr Address) (*User,
 	}
 	name := strings.TrimSpace(addr.Name)
 	var u User
-	err := q.GetContext(ctx, &u, `
+	err := s.prep(q).GetContext(ctx, &u, `
 		WITH ins AS (
 			INSERT INTO users (email, name) VALUES ($1, $2)
 			ON CONFLICT ((lower(email))) DO NOTHING
@@ -61,7 +61,7 @@ func (s *Store) EnsureUser(ctx context.Context, q queryer, addr Address) (*User,
 	if errors.Is(err, sql.ErrNoRows) {
 		// The conflicting row was committed after this statement's
 		// snapshot: a new statement sees it.
-		err = q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(email) = $1`, email)
+		err = s.prep(q).GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(email) = $1`, email)
 	}
 	if err != nil {
 		return nil, wrap("ensure user", err)
@@ -78,6 +78,21 @@ func (s *Store) EnsureUser(ctx context.Context, q queryer, addr Address) (*User,
 // UserByEmail returns the user with that address.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 	return s.getUser(ctx, "lower(email) = lower($1)", NormalizeEmail(email))
+}
+
+// UsersByEmail returns the users among emails, by normalized address, in
+// q: one query for all the recipients of a change.
+func (s *Store) UsersByEmail(ctx context.Context, q queryer, emails []string) (map[string]*User, error) {
+	var us []User
+	if err := s.prep(q).SelectContext(ctx, &us, `SELECT `+userColumns+` FROM users WHERE lower(email) = ANY($1)`,
+		pq.Array(lowerAll(emails))); err != nil {
+		return nil, wrap("users", err)
+	}
+	m := make(map[string]*User, len(us))
+	for i := range us {
+		m[NormalizeEmail(us[i].Email)] = &us[i]
+	}
+	return m, nil
 }
 
 // UserByLogin returns the user with that address or username.
@@ -190,7 +205,7 @@ func (s *Store) getAgent(ctx context.Context, where string, arg any) (*Agent, er
 		Agent
 		Deps pq.Int64Array `db:"deps"`
 	}
-	err := s.db.GetContext(ctx, &row, "SELECT "+agentColumns+`,
+	err := s.prep(s.db).GetContext(ctx, &row, "SELECT "+agentColumns+`,
 		ARRAY(SELECT department_id FROM agent_departments WHERE agent_id = agents.id ORDER BY department_id) AS deps
 		FROM agents WHERE `+where, arg)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -235,7 +250,7 @@ func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
 // members and the admins), for alerts.
 func (s *Store) AgentsOfDepartment(ctx context.Context, q queryer, d int) ([]Agent, error) {
 	var as []Agent
-	err := q.SelectContext(ctx, &as, "SELECT "+agentColumns+` FROM agents
+	err := s.prep(q).SelectContext(ctx, &as, "SELECT "+agentColumns+` FROM agents
 		WHERE active AND (is_admin OR id IN (SELECT agent_id FROM agent_departments WHERE department_id = $1))
 		ORDER BY id`, d)
 	return as, wrap("agents of department", err)
@@ -384,7 +399,7 @@ func (s *Store) RouteFor(ctx context.Context, q queryer, addresses []string) (*T
 		return nil, nil
 	}
 	var id int
-	err := q.GetContext(ctx, &id, `SELECT topic_id FROM address_routes WHERE address = ANY($1)
+	err := s.prep(q).GetContext(ctx, &id, `SELECT topic_id FROM address_routes WHERE address = ANY($1)
 		ORDER BY array_position($1, address) LIMIT 1`, pq.Array(lowerAll(addresses)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -36,21 +38,23 @@ type queryer interface {
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 }
 
-func getTicket(ctx context.Context, q queryer, where string, arg any, lock bool) (*Ticket, error) {
+const collaboratorsQuery = `
+	SELECT u.email, u.name FROM ticket_collaborators c JOIN users u ON u.id = c.user_id
+	WHERE c.ticket_id = $1 ORDER BY u.email`
+
+func (s *Store) getTicket(ctx context.Context, q queryer, where string, arg any, lock bool) (*Ticket, error) {
 	query := "SELECT " + ticketColumns + ticketFrom + " WHERE " + where
 	if lock {
 		query += " FOR UPDATE OF t"
 	}
 	var t Ticket
-	if err := q.GetContext(ctx, &t, query, arg); err != nil {
+	if err := s.prep(q).GetContext(ctx, &t, query, arg); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		return nil, err
 	}
-	if err := q.SelectContext(ctx, &t.Collaborators, `
-		SELECT u.email, u.name FROM ticket_collaborators c JOIN users u ON u.id = c.user_id
-		WHERE c.ticket_id = $1 ORDER BY u.email`, t.ID); err != nil {
+	if err := s.prep(q).SelectContext(ctx, &t.Collaborators, collaboratorsQuery, t.ID); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -58,13 +62,13 @@ func getTicket(ctx context.Context, q queryer, where string, arg any, lock bool)
 
 // TicketByNumber returns the ticket with that number.
 func (s *Store) TicketByNumber(ctx context.Context, number string) (*Ticket, error) {
-	t, err := getTicket(ctx, s.db, "t.number = $1", strings.TrimPrefix(strings.TrimSpace(number), "#"), false)
+	t, err := s.getTicket(ctx, s.db, "t.number = $1", strings.TrimPrefix(strings.TrimSpace(number), "#"), false)
 	return t, wrap("ticket", err)
 }
 
 // TicketByID returns the ticket with that id.
 func (s *Store) TicketByID(ctx context.Context, id int64) (*Ticket, error) {
-	t, err := getTicket(ctx, s.db, "t.id = $1", id, false)
+	t, err := s.getTicket(ctx, s.db, "t.id = $1", id, false)
 	return t, wrap("ticket", err)
 }
 
@@ -168,7 +172,9 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 	if f.Department != "" {
 		where = append(where, "t.department_id = (SELECT id FROM departments WHERE lower(name) = lower("+arg(f.Department)+"))")
 	}
-	if f.Departments != nil {
+	if len(f.Departments) == 1 { // = lets an index give the order; ANY does not
+		where = append(where, "t.department_id = "+arg(f.Departments[0]))
+	} else if f.Departments != nil {
 		where = append(where, "t.department_id = ANY("+arg(pq.Array(f.Departments))+")")
 	}
 	if f.TopicID != 0 {
@@ -187,11 +193,12 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 		p := arg(f.OwnerID)
 		where = append(where, "(t.owner_id = "+p+" OR EXISTS (SELECT 1 FROM ticket_collaborators c WHERE c.ticket_id = t.id AND c.user_id = "+p+"))")
 	}
+	match := ""
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if n := strings.TrimPrefix(q, "#"); isTicketNumber(n) {
-			where = append(where, "(t.number = "+arg(n)+" OR t.search @@ "+searchQuery(arg(q))+")")
+			match = "(t.number = " + arg(n) + " OR t.search @@ " + searchQuery(arg(q)) + ")"
 		} else {
-			where = append(where, "t.search @@ "+searchQuery(arg(q)))
+			match = "t.search @@ " + searchQuery(arg(q))
 		}
 	}
 	if f.PerPage <= 0 || f.PerPage > 200 {
@@ -200,13 +207,21 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	query := "SELECT " + ticketColumns + ticketFrom
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += fmt.Sprintf(" ORDER BY t.updated_at DESC, t.id DESC LIMIT %d OFFSET %d", f.PerPage+1, (f.Page-1)*f.PerPage)
+	// Filters that pick few tickets (an owner, a topic, an assignee) leave
+	// the plan to PostgreSQL; a search across whole queues plans itself.
+	broad := f.OwnerID == 0 && f.TopicID == 0 && f.AssigneeID == 0 && !f.Unassigned && !f.Overdue
 	var ts []Ticket
-	if err := s.db.SelectContext(ctx, &ts, query, args...); err != nil {
+	var err error
+	if match != "" && broad {
+		ts, err = s.search(ctx, searchPlan{filters: where, match: match, args: args, limit: f.PerPage + 1, offset: (f.Page - 1) * f.PerPage})
+	} else {
+		if match != "" {
+			where = append(where, match)
+		}
+		err = s.db.SelectContext(ctx, &ts, "SELECT "+ticketColumns+ticketFrom+whereClause(where)+
+			fmt.Sprintf(newestFirst+" LIMIT %d OFFSET %d", f.PerPage+1, (f.Page-1)*f.PerPage), args...)
+	}
+	if err != nil {
 		return nil, false, wrap("list", err)
 	}
 	more := len(ts) > f.PerPage
@@ -214,6 +229,96 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 		ts = ts[:f.PerPage]
 	}
 	return ts, more, nil
+}
+
+const newestFirst = " ORDER BY t.updated_at DESC, t.id DESC"
+
+func whereClause(where []string) string {
+	if len(where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(where, " AND ")
+}
+
+// searchPlan is a full-text listing: its filters, the word match, and the
+// page.
+type searchPlan struct {
+	filters       []string
+	match         string
+	args          []any
+	limit, offset int
+}
+
+// search runs a full-text listing on a plan chosen here rather than by the
+// planner, whose guess at how common a word is can be off a thousand times
+// at a million tickets: it sorted half a million matches of a common word
+// (seconds), or walked every ticket looking for a rare one. The cost of
+// each way is known here, so they are tried cheapest first:
+//
+//  1. the newest Opts.SearchWindow tickets of the queue, walked through an
+//     ordered index: enough for a page when the words are common;
+//  2. every match through the GIN index, when there are at most
+//     Opts.SearchCap of them, sorted here;
+//  3. otherwise the queue walked newest first until the page is full,
+//     which more than SearchCap matches make quick.
+//
+// Only the page's ids come out of these; their rows are fetched last.
+func (s *Store) search(ctx context.Context, p searchPlan) ([]Ticket, error) {
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	set := func(settings string) error {
+		_, err := tx.ExecContext(ctx, settings)
+		return err
+	}
+	all := whereClause(append(p.filters[:len(p.filters):len(p.filters)], p.match))
+	page := fmt.Sprintf(newestFirst+" LIMIT %d OFFSET %d", p.limit, p.offset)
+	var ids []int64 // (sqlx appends to the slice it scans into)
+	if err := set(`SET LOCAL work_mem = '32MB'; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`); err != nil {
+		return nil, err
+	}
+	err = tx.SelectContext(ctx, &ids, fmt.Sprintf("SELECT t.id FROM (SELECT t.id, t.number, t.search, t.updated_at FROM tickets t%s%s LIMIT %d) t WHERE %s%s",
+		whereClause(p.filters), newestFirst, s.searchWindow, p.match, page), p.args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) < p.limit {
+		ids = nil
+		if err := set(`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = on`); err != nil {
+			return nil, err
+		}
+		var matches []struct {
+			ID      int64     `db:"id"`
+			Updated time.Time `db:"updated_at"`
+		}
+		if err := tx.SelectContext(ctx, &matches, fmt.Sprintf("SELECT t.id, t.updated_at FROM tickets t%s LIMIT %d", all, s.searchCap+1), p.args...); err != nil {
+			return nil, err
+		}
+		if len(matches) <= s.searchCap {
+			sort.Slice(matches, func(i, j int) bool {
+				a, b := matches[i], matches[j]
+				return a.Updated.After(b.Updated) || a.Updated.Equal(b.Updated) && a.ID > b.ID
+			})
+			for i := p.offset; i < len(matches) && i < p.offset+p.limit; i++ {
+				ids = append(ids, matches[i].ID)
+			}
+		} else if err = set(`SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off`); err != nil {
+			return nil, err
+		} else if err = tx.SelectContext(ctx, &ids, "SELECT t.id FROM tickets t"+all+page, p.args...); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := set(`SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = on`); err != nil {
+		return nil, err
+	}
+	var ts []Ticket
+	err = tx.SelectContext(ctx, &ts, "SELECT "+ticketColumns+ticketFrom+" WHERE t.id = ANY($1)"+newestFirst, pq.Array(ids))
+	return ts, err
 }
 
 // searchQuery matches words stemmed as Indonesian or as written (names,

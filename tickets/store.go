@@ -24,6 +24,10 @@ type Opts struct {
 	// SixDigitLimit is how many 6-digit numbers may be used before new
 	// tickets get 7 digits: half the 900 000 numbers by default.
 	SixDigitLimit int
+	// SearchWindow is how many of the newest tickets a search looks at
+	// first (500), and SearchCap how many matches it sorts itself before
+	// it walks the tickets newest first instead (20 000); see Store.search.
+	SearchWindow, SearchCap int
 }
 
 // Store is the domain's way into PostgreSQL.
@@ -39,11 +43,15 @@ type Store struct {
 	sixUsed    int
 	sixChecked time.Time
 	sixOpened  int
+
+	searchWindow int
+	searchCap    int
+	stmts        stmtCache
 }
 
 // New returns a Store on db.
 func New(db *sqlx.DB, o Opts) *Store {
-	s := &Store{db: db, log: o.Log, now: o.Now, sixLimit: o.SixDigitLimit}
+	s := &Store{db: db, log: o.Log, now: o.Now, sixLimit: o.SixDigitLimit, stmts: stmtCache{db: db}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -52,6 +60,12 @@ func New(db *sqlx.DB, o Opts) *Store {
 	}
 	if s.sixLimit <= 0 {
 		s.sixLimit = 450000
+	}
+	if s.searchWindow = o.SearchWindow; s.searchWindow <= 0 {
+		s.searchWindow = 500
+	}
+	if s.searchCap = o.SearchCap; s.searchCap <= 0 {
+		s.searchCap = 20000
 	}
 	return s
 }

@@ -59,7 +59,7 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 	}
 	var e *Entry
 	err := func() error {
-		t, err := getTicket(ctx, tx, "t.id = $1", ticketID, true)
+		t, err := s.getTicket(ctx, tx, "t.id = $1", ticketID, true)
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET updated_at = $2, last_message_at = $2 WHERE id = $1`, t.ID, now); err != nil {
+		if _, err := s.prep(tx).ExecContext(ctx, `UPDATE tickets SET updated_at = $2, last_message_at = $2 WHERE id = $1`, t.ID, now); err != nil {
 			return err
 		}
 		if t.Status != StatusOpen && !p.Quiet {
@@ -81,7 +81,7 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 				return err
 			}
 		}
-		if t, err = getTicket(ctx, tx, "t.id = $1", ticketID, false); err != nil {
+		if t, err = s.getTicket(ctx, tx, "t.id = $1", ticketID, false); err != nil {
 			return err
 		}
 		return s.fire(ctx, tx, &Change{Kind: ChangeMessage, Ticket: t, Entry: e, Actor: actor, Quiet: p.Quiet, Attachments: p.Attachments})
@@ -114,7 +114,7 @@ func (s *Store) reopen(ctx context.Context, tx *Tx, t *Ticket, a Actor, now time
 	if _, err := s.event(ctx, tx, t, a, "reopened", map[string]string{"from": prev, "to": StatusOpen}); err != nil {
 		return err
 	}
-	nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Ag
 	}
 	var e *Entry
 	err := func() error {
-		t, err := getTicket(ctx, tx, "t.id = $1", ticketID, true)
+		t, err := s.getTicket(ctx, tx, "t.id = $1", ticketID, true)
 		if err != nil {
 			return err
 		}
@@ -187,7 +187,7 @@ func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Ag
 				return err
 			}
 		}
-		nt, err := getTicket(ctx, tx, "t.id = $1", t.ID, false)
+		nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
 		if err != nil {
 			return err
 		}

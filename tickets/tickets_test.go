@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -518,8 +519,11 @@ func TestPasswordsAndAPIKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.CheckAPIKey(ctx, key); err != nil || got.ID != k.ID {
+	if got, err := s.CheckAPIKey(ctx, key); err != nil || got.ID != k.ID || !got.LastUsedAt.Valid {
 		t.Errorf("check key: %v", err)
+	}
+	if ks, _ := s.APIKeys(ctx); len(ks) != 1 || !ks[0].LastUsedAt.Valid {
+		t.Errorf("last use not recorded: %+v", ks)
 	}
 	if _, err := s.CheckAPIKey(ctx, key+"x"); !errors.Is(err, tickets.ErrNotFound) {
 		t.Errorf("wrong key: %v", err)
@@ -560,5 +564,96 @@ func TestAdminCatalog(t *testing.T) {
 	}
 	if _, err := s.CreateAgent(ctx, tickets.NewAgent{Email: "x@kemsos.go.id", Name: "X", Departments: []string{"Nope"}}); err == nil {
 		t.Error("agent with an unknown department")
+	}
+}
+
+// Search picks its plan by how many tickets match (the newest window,
+// sorting every match, or walking newest first past the cap); each must
+// page exactly like a plain sort of every match.
+func TestSearchPagesTheSameWhicheverPlan(t *testing.T) {
+	for _, c := range []struct{ window, cap int }{{500, 1000}, {3, 1000}, {3, 5}} {
+		t.Run(fmt.Sprintf("window%d-cap%d", c.window, c.cap), func(t *testing.T) {
+			s, db := newStore(t, func(o *tickets.Opts) { o.SearchWindow, o.SearchCap = c.window, c.cap })
+			agent := mustAgent(t, s, "agent@kemsos.go.id", false, "Support")
+			for i := 0; i < 23; i++ {
+				body := "Data DTKS belum padan"
+				if i%3 == 0 {
+					body = "Rekening diblokir"
+				}
+				tk, _, err := s.Open(ctx, tickets.OpenRequest{Owner: tickets.Address{Email: fmt.Sprintf("w%d@example.id", i)},
+					Subject: fmt.Sprintf("Aduan %d", i), Body: body, Source: tickets.SourceWeb})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i%4 == 0 { // an older ticket brought to the top by a response
+					s.Respond(ctx, tk.ID, agent, tickets.Post{Body: "Sedang dicek", Status: tickets.StatusResolved})
+				}
+			}
+			var want []string
+			db.Select(&want, `SELECT number FROM tickets WHERE search @@ websearch_to_tsquery('simple', 'padan')
+				ORDER BY updated_at DESC, id DESC`)
+			var got []string
+			for page := 1; ; page++ {
+				ts, more, err := s.List(ctx, tickets.Filter{Query: "padan", Page: page, PerPage: 4})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tk := range ts {
+					got = append(got, tk.Number)
+				}
+				if !more {
+					break
+				}
+			}
+			if len(want) != 15 || strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("pages %v\nwant  %v", got, want)
+			}
+			open, _, err := s.List(ctx, tickets.Filter{Query: "padan", Status: tickets.StatusOpen, PerPage: 50})
+			if err != nil || len(open) == 0 {
+				t.Fatalf("open matches: %d %v", len(open), err)
+			}
+			for _, tk := range open {
+				if tk.Status != tickets.StatusOpen {
+					t.Errorf("status filter let %s (%s) through", tk.Number, tk.Status)
+				}
+			}
+			if ts, _, _ := s.List(ctx, tickets.Filter{Query: "diblokir", PerPage: 50}); len(ts) != 8 {
+				t.Errorf("rare word: %d tickets, want 8", len(ts))
+			}
+		})
+	}
+}
+
+// Hot statements are prepared in the background on a connection of their
+// own; a change holding the pool's only connection must not wait for it.
+func TestPreparedStatementsNeedNoSecondConnection(t *testing.T) {
+	s, db := newStore(t)
+	db.SetMaxOpenConns(1)
+	tk := openTicket(t, s, "warga@example.id", "")
+	owner, err := s.UserByEmail(ctx, "warga@example.id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.Thread(ctx, tk.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for i := 0; i < 20; i++ {
+		if _, err := s.AddMessage(tctx, tk.ID, owner, tickets.Post{Body: fmt.Sprintf("tambahan %d", i)}); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	var prepared int
+	if err := db.Get(&prepared, `SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM tickets t%'`); err != nil {
+		t.Fatal(err)
+	}
+	if prepared == 0 {
+		t.Error("the ticket query was never prepared")
+	}
+	th, err := s.Thread(ctx, tk.ID, false)
+	if err != nil || len(th) != len(before)+20 {
+		t.Errorf("thread: %d entries, %v", len(th), err)
 	}
 }
