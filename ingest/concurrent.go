@@ -13,7 +13,7 @@ import (
 // transactions at once; inFlightBytes bounds the raw messages held in
 // memory meanwhile (a single larger message still goes, alone).
 const (
-	deliveryWorkers = 4
+	deliveryWorkers = 8
 	inFlightBytes   = 48 << 20
 )
 

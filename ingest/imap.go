@@ -32,7 +32,7 @@ import (
 
 const (
 	defaultPollInterval    = 30 * time.Second
-	defaultBatchSize       = 50
+	defaultBatchSize       = 200
 	defaultProcessedFolder = "Processed"
 
 	// RFC 2177 section 3: a server may drop a client idle for 30 minutes,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kemsos/helpdesk/tickets"
+	"github.com/lib/pq"
 )
 
 // Opts configure the outbox.
@@ -169,12 +170,7 @@ func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) e
 			ns = append(ns, agentNotice(AlertOverdue, t, nil, &a))
 		}
 	}
-	for _, n := range ns {
-		if err := ob.enqueue(ctx, tx, n); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ob.enqueue(ctx, tx, ns)
 }
 
 func agentNotice(kind NoticeKind, t *tickets.Ticket, e *tickets.Entry, a *tickets.Agent) notice {
@@ -195,7 +191,7 @@ func (ob *Outbox) AccountHook(ctx context.Context, tx *tickets.Tx, kind string, 
 	}
 	n.to = tickets.Address{Email: u.Email, Name: u.Name}
 	n.lang, n.tz = u.Lang, u.Timezone
-	return ob.enqueue(ctx, tx, n)
+	return ob.enqueue(ctx, tx, []notice{n})
 }
 
 // ProgressLink is a ticket's guest link: it opens that ticket without
@@ -206,38 +202,117 @@ func (ob *Outbox) ProgressLink(t *tickets.Ticket) string {
 
 func isAgentAlert(k NoticeKind) bool { return strings.HasPrefix(string(k), "alert_") }
 
-// enqueue composes a notice and writes its outbox row, unless a guard
-// suppresses it (then the row says why, for agents to see).
-func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, n notice) error {
-	to := tickets.NormalizeEmail(n.to.Email)
-	if to == "" || strings.HasSuffix(to, ".invalid") || to == tickets.NormalizeEmail(ob.o.From) {
+// enqueue composes the notices of one change and writes their outbox rows,
+// but suppresses a notice a guard stops (its row then says why, for agents
+// to see). A change's notices take a fixed handful of statements however
+// many agents it alerts: one look-up of the recipients, one count for the
+// guards, one insert of the rows, one of their Message-IDs.
+func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, ns []notice) error {
+	var kept []notice
+	var addrs []string
+	for _, n := range ns {
+		to := tickets.NormalizeEmail(n.to.Email)
+		if to == "" || strings.HasSuffix(to, ".invalid") || to == tickets.NormalizeEmail(ob.o.From) {
+			continue
+		}
+		n.to.Email = to
+		kept = append(kept, n)
+		addrs = append(addrs, to)
+	}
+	if len(kept) == 0 {
 		return nil
 	}
-	t := n.ticket
-	var ticketID, entryID any
-	number := ""
-	if t != nil {
-		ticketID, number = t.ID, t.Number
-	}
-	var eid int64
-	if n.entry != nil {
-		entryID, eid = n.entry.ID, n.entry.ID
-	}
-	if !isAgentAlert(n.kind) && n.lang == "" {
-		// The citizen's own language and time zone, when we know them.
-		if u, err := ob.o.Store.UserByEmail(ctx, to); err == nil {
-			n.lang, n.tz = u.Lang, u.Timezone
-			if u.BouncingAt.Valid && (n.kind == TicketAutoresponse || n.kind == TicketReopened) {
-				return ob.suppress(ctx, tx, n, to, ticketID, entryID, "address is bouncing: no autoresponse")
+	ns = kept
+	var users map[string]*tickets.User
+	for _, n := range ns {
+		if !isAgentAlert(n.kind) && n.lang == "" {
+			var err error
+			if users, err = ob.o.Store.UsersByEmail(ctx, tx, addrs); err != nil {
+				return err
 			}
+			break
 		}
 	}
-	if why, err := ob.capped(ctx, tx, n.kind, to, ticketID); err != nil {
+	sent, err := ob.sentLastHour(ctx, tx, addrs, ns[0].ticket)
+	if err != nil {
 		return err
-	} else if why != "" {
-		return ob.suppress(ctx, tx, n, to, ticketID, entryID, why)
 	}
+	// The thread so far, for References: one look-up for the change.
+	var threadIDs []string
+	if t := ns[0].ticket; t != nil {
+		if threadIDs, err = ob.o.Store.MessageIDsOf(ctx, tx, t.ID); err != nil {
+			return err
+		}
+	}
+	var rows []outboxRow
+	var mids []string
+	for _, n := range ns {
+		to := n.to.Email
+		row := outboxRow{kind: string(n.kind), recipient: to, status: "queued"}
+		var eid int64
+		if n.ticket != nil {
+			row.ticketID = n.ticket.ID
+		}
+		if n.entry != nil {
+			row.entryID, eid = n.entry.ID, n.entry.ID
+		}
+		if u := users[to]; u != nil && !isAgentAlert(n.kind) && n.lang == "" {
+			// The citizen's own language and time zone, when we know them.
+			n.lang, n.tz = u.Lang, u.Timezone
+			if u.BouncingAt.Valid && (n.kind == TicketAutoresponse || n.kind == TicketReopened) {
+				row.suppress("address is bouncing: no autoresponse")
+			}
+		}
+		if row.status == "queued" {
+			row.suppress(ob.capped(n.kind, sent[to], row.ticketID != 0))
+		}
+		if row.status == "suppressed" {
+			ob.log.Warn("notice suppressed", "kind", n.kind, "to", to, "reason", row.lastError)
+			row.messageID = ob.messageID("", 0)
+			rows = append(rows, row)
+			continue
+		}
+		c := sent[to]
+		c.Hour++
+		c.Ticket10m++
+		if n.kind == TicketAutoresponse || n.kind == TicketReopened {
+			c.Auto++
+		}
+		sent[to] = c
+		number := ""
+		if n.ticket != nil {
+			number = n.ticket.Number
+		}
+		row.messageID = ob.messageID(number, eid)
+		if row.subject, row.data, err = ob.compose(n, row.messageID, threadIDs); err != nil {
+			return err
+		}
+		rows = append(rows, row)
+		if n.ticket != nil {
+			mids = append(mids, row.messageID)
+		}
+	}
+	if err := ob.insert(ctx, tx, rows); err != nil {
+		return err
+	}
+	if len(mids) > 0 {
+		// Replies to these mails thread back to the ticket by rule 1.
+		if err := ob.o.Store.RecordMessageIDs(ctx, tx, mids, ns[0].ticket.ID, rows[0].entryID); err != nil {
+			return err
+		}
+	}
+	for _, r := range rows {
+		if r.status == "queued" {
+			ob.poke()
+			break
+		}
+	}
+	return nil
+}
 
+// compose renders one notice into the bytes to send.
+func (ob *Outbox) compose(n notice, mid string, threadIDs []string) (string, []byte, error) {
+	t := n.ticket
 	d := n.data
 	d.Lang = n.lang
 	d.RecipientName = n.to.Name
@@ -248,7 +323,9 @@ func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, n notice) error {
 	}
 	var refs []string
 	inReplyTo := ""
+	number := ""
 	if t != nil {
+		number = t.Number
 		d.TicketNumber, d.Subject, d.Department, d.Status, d.Priority = t.Number, t.Subject, t.DepartmentName, t.Status, t.Priority
 		d.Topic = t.TopicName.String
 		if t.DueAt.Valid {
@@ -270,13 +347,9 @@ func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, n notice) error {
 		for _, a := range n.atts {
 			d.Attachments = append(d.Attachments, a.Name)
 		}
-		ids, err := ob.o.Store.MessageIDsOf(ctx, tx, t.ID)
-		if err != nil {
-			return err
-		}
-		refs = trimReferences(ids)
-		if len(ids) > 0 {
-			inReplyTo = ids[len(ids)-1]
+		refs = trimReferences(threadIDs)
+		if len(threadIDs) > 0 {
+			inReplyTo = threadIDs[len(threadIDs)-1]
 			if n.entry != nil && n.entry.MessageID.Valid {
 				inReplyTo = n.entry.MessageID.String
 			}
@@ -284,15 +357,14 @@ func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, n notice) error {
 	}
 	subject, text, html, err := Render(n.kind, d)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	auto := "auto-generated"
 	if n.kind == TicketAutoresponse || n.kind == TicketReopened {
 		auto = "auto-replied"
 	}
-	mid := ob.messageID(number, eid)
 	m := Mail{
-		From: Address{Name: ob.o.Name, Email: ob.o.From}, To: []Address{{Name: n.to.Name, Email: to}},
+		From: Address{Name: ob.o.Name, Email: ob.o.From}, To: []Address{{Name: n.to.Name, Email: n.to.Email}},
 		ReplyTo: Address{Name: ob.o.Name, Email: ob.o.From}, Subject: subject, MessageID: mid,
 		InReplyTo: inReplyTo, References: refs, Date: ob.o.Store.Now(), AutoSubmitted: auto, Text: text, HTML: html,
 	}
@@ -303,20 +375,49 @@ func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, n notice) error {
 		m.Attachments = append(m.Attachments, Attachment{Filename: a.Name, ContentType: a.ContentType, Data: a.Data})
 	}
 	data, err := m.Bytes()
-	if err != nil {
-		return err
+	return subject, data, err
+}
+
+// outboxRow is a row about to be inserted.
+type outboxRow struct {
+	kind, messageID, recipient, subject, status, lastError string
+	ticketID, entryID                                      int64
+	data                                                   []byte
+}
+
+func (r *outboxRow) suppress(why string) {
+	if why != "" {
+		r.status, r.lastError = "suppressed", why
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, message_id, ticket_id, entry_id, recipient, sender, subject, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, string(n.kind), mid, ticketID, entryID, to, ob.o.From, subject, data); err != nil {
+}
+
+// insert writes the rows in one statement.
+func (ob *Outbox) insert(ctx context.Context, tx *tickets.Tx, rows []outboxRow) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO outbox (kind, message_id, ticket_id, entry_id, recipient, sender, subject, data, status, last_error) VALUES `)
+	args := make([]any, 0, 10*len(rows))
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
+		var ticketID, entryID any
+		if r.ticketID != 0 {
+			ticketID = r.ticketID
+		}
+		if r.entryID != 0 {
+			entryID = r.entryID
+		}
+		data := r.data
+		if data == nil {
+			data = []byte{}
+		}
+		args = append(args, r.kind, r.messageID, ticketID, entryID, r.recipient, ob.o.From, r.subject, data, r.status, r.lastError)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("outbound: enqueue: %w", err)
 	}
-	if t != nil {
-		// Replies to this mail thread back to the ticket by rule 1.
-		if err := ob.o.Store.RecordMessageID(ctx, tx, mid, t.ID, eid); err != nil {
-			return err
-		}
-	}
-	ob.poke()
 	return nil
 }
 
@@ -339,41 +440,52 @@ func trimReferences(ids []string) []string {
 	return append([]string{ids[0]}, ids[len(ids)-9:]...)
 }
 
-// capped applies the sliding-window guards against mail loops.
-func (ob *Outbox) capped(ctx context.Context, tx *tickets.Tx, kind NoticeKind, to string, ticketID any) (string, error) {
-	var c struct {
-		Ticket10m int `db:"ticket_10m"`
-		Hour      int `db:"hour"`
-		Auto      int `db:"auto"`
+// sentCounts is what the guards count of a recipient's recent mail.
+type sentCounts struct {
+	Ticket10m int `db:"ticket_10m"`
+	Hour      int `db:"hour"`
+	Auto      int `db:"auto"`
+}
+
+// sentLastHour counts the recipients' mail of the last hour (suppressed
+// rows aside) for the guards, in one query.
+func (ob *Outbox) sentLastHour(ctx context.Context, tx *tickets.Tx, addrs []string, t *tickets.Ticket) (map[string]sentCounts, error) {
+	var ticketID any
+	if t != nil {
+		ticketID = t.ID
 	}
-	err := tx.GetContext(ctx, &c, `SELECT
+	var rows []struct {
+		Recipient string `db:"recipient"`
+		sentCounts
+	}
+	err := ob.o.Store.Prep(tx).SelectContext(ctx, &rows, `SELECT recipient,
 			count(*) FILTER (WHERE ticket_id = $2 AND created_at > $3::timestamptz - interval '10 minutes') AS ticket_10m,
 			count(*) AS hour,
 			count(*) FILTER (WHERE kind IN ('ticket_autoresponse', 'ticket_reopened')) AS auto
-		FROM outbox WHERE recipient = $1 AND created_at > $3::timestamptz - interval '1 hour' AND status <> 'suppressed'`,
-		to, ticketID, ob.o.Store.Now())
+		FROM outbox WHERE recipient = ANY($1) AND created_at > $3::timestamptz - interval '1 hour' AND status <> 'suppressed'
+		GROUP BY recipient`, pq.Array(addrs), ticketID, ob.o.Store.Now())
 	if err != nil {
-		return "", fmt.Errorf("outbound: caps: %w", err)
+		return nil, fmt.Errorf("outbound: caps: %w", err)
 	}
-	switch {
-	case (kind == TicketAutoresponse || kind == TicketReopened) && c.Auto >= ob.o.AutoresponsesPerHour:
-		return fmt.Sprintf("autoresponse cap: %d to this address in the last hour", c.Auto), nil
-	case ticketID != nil && c.Ticket10m >= ob.o.PerTicketIn10Min:
-		return fmt.Sprintf("loop guard: %d mails about this ticket to this address in 10 minutes", c.Ticket10m), nil
-	case c.Hour >= ob.o.PerHour:
-		return fmt.Sprintf("loop guard: %d mails to this address in the last hour", c.Hour), nil
+	m := make(map[string]sentCounts, len(rows))
+	for _, r := range rows {
+		m[r.Recipient] = r.sentCounts
 	}
-	return "", nil
+	return m, nil
 }
 
-func (ob *Outbox) suppress(ctx context.Context, tx *tickets.Tx, n notice, to string, ticketID, entryID any, why string) error {
-	ob.log.Warn("notice suppressed", "kind", n.kind, "to", to, "reason", why)
-	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, message_id, ticket_id, entry_id, recipient, sender, data, status, last_error)
-		VALUES ($1, $2, $3, $4, $5, $6, '', 'suppressed', $7)`, string(n.kind), ob.messageID("", 0), ticketID, entryID, to, ob.o.From, why)
-	if err != nil {
-		return fmt.Errorf("outbound: suppress: %w", err)
+// capped applies the sliding-window guards against mail loops: the reason
+// a notice may not go, or "".
+func (ob *Outbox) capped(kind NoticeKind, c sentCounts, aboutTicket bool) string {
+	switch {
+	case (kind == TicketAutoresponse || kind == TicketReopened) && c.Auto >= ob.o.AutoresponsesPerHour:
+		return fmt.Sprintf("autoresponse cap: %d to this address in the last hour", c.Auto)
+	case aboutTicket && c.Ticket10m >= ob.o.PerTicketIn10Min:
+		return fmt.Sprintf("loop guard: %d mails about this ticket to this address in 10 minutes", c.Ticket10m)
+	case c.Hour >= ob.o.PerHour:
+		return fmt.Sprintf("loop guard: %d mails to this address in the last hour", c.Hour)
 	}
-	return nil
+	return ""
 }
 
 func (ob *Outbox) poke() {
