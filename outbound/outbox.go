@@ -458,12 +458,16 @@ func (ob *Outbox) sentLastHour(ctx context.Context, tx *tickets.Tx, addrs []stri
 		Recipient string `db:"recipient"`
 		sentCounts
 	}
-	err := ob.o.Store.Prep(tx).SelectContext(ctx, &rows, `SELECT recipient,
-			count(*) FILTER (WHERE ticket_id = $2 AND created_at > $3::timestamptz - interval '10 minutes') AS ticket_10m,
+	// One index look-up per recipient (outbox_recipient_live_idx): with
+	// recipient = ANY the generic plan of the prepared statement scanned
+	// the table.
+	err := ob.o.Store.Prep(tx).SelectContext(ctx, &rows, `SELECT r.recipient, c.*
+		FROM unnest($1::text[]) AS r (recipient) CROSS JOIN LATERAL (SELECT
+			count(*) FILTER (WHERE o.ticket_id = $2 AND o.created_at > $3::timestamptz - interval '10 minutes') AS ticket_10m,
 			count(*) AS hour,
-			count(*) FILTER (WHERE kind IN ('ticket_autoresponse', 'ticket_reopened')) AS auto
-		FROM outbox WHERE recipient = ANY($1) AND created_at > $3::timestamptz - interval '1 hour' AND status <> 'suppressed'
-		GROUP BY recipient`, pq.Array(addrs), ticketID, ob.o.Store.Now())
+			count(*) FILTER (WHERE o.kind IN ('ticket_autoresponse', 'ticket_reopened')) AS auto
+			FROM outbox o WHERE o.recipient = r.recipient AND o.created_at > $3::timestamptz - interval '1 hour' AND o.status <> 'suppressed') c`,
+		pq.Array(addrs), ticketID, ob.o.Store.Now())
 	if err != nil {
 		return nil, fmt.Errorf("outbound: caps: %w", err)
 	}

@@ -27,13 +27,16 @@ type newEntry struct {
 	Headers     map[string]string
 	Attachments []NewAttachment
 	At          time.Time
+	// Indexed says the ticket's search vector already holds Body (the
+	// opening message, indexed by the ticket's own insert).
+	Indexed bool
 }
 
-// insertEntry writes an entry with its attachments, records its Message-ID
-// for threading, and adds its text to the ticket's search vector.
 var indexEntry = `UPDATE tickets SET search = search || ` + fmt.Sprintf(searchVector, 2, 2) + `
 	WHERE id = $1 AND length(search) < 20000`
 
+// insertEntry writes an entry with its attachments, records its Message-ID
+// for threading, and adds its text to the ticket's search vector.
 func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, error) {
 	var data, headers any
 	if n.EventData != nil {
@@ -84,7 +87,7 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 		}
 		e.Attachments = append(e.Attachments, *att)
 	}
-	if n.Kind != KindEvent && strings.TrimSpace(e.Body) != "" {
+	if n.Kind != KindEvent && !n.Indexed && strings.TrimSpace(e.Body) != "" {
 		// A ticket's vector stops growing at 20 000 lexemes, far below
 		// tsvector's 1 MB limit; the first pages of a thread are what
 		// people search for.

@@ -141,10 +141,11 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 				INSERT INTO tickets (number, subject, priority, department_id, topic_id, owner_id, sla_plan_id, due_at,
 					source, forwarded_by, created_at, updated_at, last_message_at, search)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11,
-					setweight(to_tsvector('indonesian', $2), 'A') || setweight(to_tsvector('simple', $2), 'A'))
+					setweight(to_tsvector('indonesian', $2), 'A') || setweight(to_tsvector('simple', $2), 'A') || `+
+				fmt.Sprintf(searchVector, 12, 12)+`)
 				ON CONFLICT (number) DO NOTHING RETURNING id`,
 				randomNumber(width), r.Subject, r.Priority, dept, topicID, owner.ID, planID,
-				now.Add(time.Duration(hours)*time.Hour), r.Source, fwd, now)
+				now.Add(time.Duration(hours)*time.Hour), r.Source, fwd, now, sanitizeText(r.Body))
 			if !errors.Is(err, sql.ErrNoRows) || try > 50 {
 				break
 			}
@@ -167,7 +168,7 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		author := UserActor(owner)
 		e, err = s.insertEntry(ctx, tx, newEntry{
 			TicketID: id, Kind: KindMessage, Actor: author, Body: r.Body, BodyHTML: r.BodyHTML,
-			Source: r.Source, MessageID: r.MessageID, Headers: r.Headers, Attachments: r.Attachments, At: now,
+			Source: r.Source, MessageID: r.MessageID, Headers: r.Headers, Attachments: r.Attachments, At: now, Indexed: true,
 		})
 		if err != nil {
 			return err
