@@ -29,11 +29,12 @@ type Config struct {
 	Secret      string
 
 	// Tunables, as text in the environment and parsed by finish.
-	maxMessageMB, autoresponsesPerHour, autoCloseDays, escalateHours string
-	MaxMessageSize                                                   int64 // bytes
-	AutoresponsesPerHour                                             int
-	AutoCloseAfter                                                   time.Duration
-	EscalateAfter                                                    time.Duration // 0: never
+	maxMessageMB, autoresponsesPerHour, autoCloseDays, escalateHours, imapPollSeconds string
+	MaxMessageSize                                                                    int64 // bytes
+	AutoresponsesPerHour                                                              int
+	AutoCloseAfter                                                                    time.Duration
+	EscalateAfter                                                                     time.Duration // 0: never
+	IMAPPoll                                                                          time.Duration
 }
 
 type setting struct {
@@ -48,6 +49,7 @@ func (c *Config) settings() []setting {
 		{"HELPDESK_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "web listener", &c.HTTPAddr},
 		{"HELPDESK_BASE_URL", "base-url", "http://localhost:8080", "public URL used in mailed links", &c.BaseURL},
 		{"HELPDESK_IMAP_URL", "imap-url", "", "mailboxes to poll, comma-separated imaps://user:pass@host/INBOX", &c.IMAPURL},
+		{"HELPDESK_IMAP_POLL_SECONDS", "imap-poll-seconds", "30", "safety-net poll of each mailbox, kept while IDLE works", &c.imapPollSeconds},
 		{"HELPDESK_SMTP_URL", "smtp-url", "", "relay for outbound mail; unset: DATA_DIR/outbox/*.eml", &c.SMTPURL},
 		{"HELPDESK_SMTP_LISTEN", "smtp-listen", "", "address of the built-in SMTP intake; unset: off", &c.SMTPListen},
 		{"HELPDESK_FROM", "from", "helpdesk@localhost", "the helpdesk's address", &c.From},
@@ -97,6 +99,7 @@ func (c *Config) finish() error {
 	c.AutoresponsesPerHour = num("HELPDESK_AUTORESPONSES_PER_HOUR", c.autoresponsesPerHour, 1)
 	c.AutoCloseAfter = time.Duration(num("HELPDESK_AUTOCLOSE_DAYS", c.autoCloseDays, 1)) * 24 * time.Hour
 	c.EscalateAfter = time.Duration(num("HELPDESK_ESCALATE_HOURS", c.escalateHours, 0)) * time.Hour
+	c.IMAPPoll = time.Duration(num("HELPDESK_IMAP_POLL_SECONDS", c.imapPollSeconds, 1)) * time.Second
 	if a, err := mail.ParseAddress(c.From); err != nil {
 		errs = append(errs, fmt.Errorf("HELPDESK_FROM %q is not an address: %v", c.From, err))
 	} else {

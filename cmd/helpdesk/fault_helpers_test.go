@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -100,6 +101,10 @@ func startServe(t *testing.T, name string, settings map[string]string) *faultPro
 		"HELPDESK_HTTP_ADDR": p.HTTP,
 		"HELPDESK_FROM":      faultFrom,
 		"HELPDESK_SECRET":    faultSecret,
+		// go-imap's in-memory server now and then fails to report new
+		// mail in IDLE; the safety-net poll then finds it, and must do so
+		// within the tests' waits.
+		"HELPDESK_IMAP_POLL_SECONDS": "5",
 	}
 	for k, v := range settings {
 		s[k] = v
@@ -281,6 +286,9 @@ func faultWait(t *testing.T, d time.Duration, what string, cond func() bool) {
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
+			if db, ok := faultDBs.Load(t); ok {
+				logActivity(t, db.(*sqlx.DB))
+			}
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -295,7 +303,35 @@ func faultOpenDB(t *testing.T, dsn string) *sqlx.DB {
 	}
 	db.SetMaxOpenConns(4)
 	t.Cleanup(func() { db.Close() })
+	faultDBs.Store(t, db)
 	return db
+}
+
+// faultDBs is each test's database, for a diagnosis when a wait times out.
+var faultDBs sync.Map
+
+// logActivity logs what every session of the test's database is doing:
+// a wait that timed out is most often a lock someone holds.
+func logActivity(t *testing.T, db *sqlx.DB) {
+	var rows []struct {
+		PID   int            `db:"pid"`
+		App   string         `db:"application_name"`
+		State sql.NullString `db:"state"`
+		Wait  sql.NullString `db:"wait"`
+		Since sql.NullString `db:"since"`
+		Query sql.NullString `db:"query"`
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.SelectContext(ctx, &rows, `SELECT pid, application_name, state,
+			wait_event_type || ':' || wait_event AS wait, (now() - state_change)::text AS since, left(query, 200) AS query
+		FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+		t.Logf("pg_stat_activity: %v", err)
+		return
+	}
+	for _, r := range rows {
+		t.Logf("session %d %s: %s %s for %s: %s", r.PID, r.App, r.State.String, r.Wait.String, r.Since.String, r.Query.String)
+	}
 }
 
 // faultCount runs a count query; -1 when the database does not answer

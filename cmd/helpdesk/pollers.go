@@ -18,7 +18,7 @@ func newPollers(cfg *Config, intake *ingest.Intake, d *database, log *slog.Logge
 	}
 	var ps []*ingest.Poller
 	for _, u := range urls {
-		p, err := ingest.NewPoller(ingest.PollerOpts{URL: u, Intake: intake, DB: d.DB, Log: log})
+		p, err := ingest.NewPoller(ingest.PollerOpts{URL: u, Intake: intake, DB: d.DB, Log: log, PollInterval: cfg.IMAPPoll})
 		if err != nil {
 			return nil, fmt.Errorf("HELPDESK_IMAP_URL: %w", err)
 		}
