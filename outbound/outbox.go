@@ -513,6 +513,7 @@ type row struct {
 // Run delivers queued mail until ctx ends. Several processes may run it on
 // one database: FOR UPDATE SKIP LOCKED gives each row to one of them.
 func (ob *Outbox) Run(ctx context.Context) {
+	defer ob.releaseLost()
 	backoff := time.Second
 	for ctx.Err() == nil {
 		n, err := ob.DeliverBatch(ctx, 50)
@@ -534,6 +535,28 @@ func (ob *Outbox) Run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// releaseLost gives back, when the worker stops, rows it claimed but never
+// heard back about: shutting down in the middle of a claim can commit it in
+// PostgreSQL while the client sees only the cancellation. Nothing was sent
+// of them; without this they would wait for RequeueStuck, ten minutes.
+func (ob *Outbox) releaseLost() {
+	if !ob.unsure {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := ob.o.Store.DB().ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = greatest(attempts - 1, 0)
+		WHERE status = 'sending' AND locked_by = $1`, ob.lease)
+	if err != nil {
+		ob.log.Warn("outbox: could not release claims on the way out; RequeueStuck will", "err", err)
+		return
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		ob.log.Info("outbox: released claims made as it stopped", "rows", n)
+	}
+	ob.unsure = false
 }
 
 // DeliverBatch claims up to limit due rows, sends them and records the
