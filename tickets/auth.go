@@ -86,33 +86,46 @@ func (r *RegisterRequest) validate() error {
 	if !ValidEmail(r.Email) {
 		v.add("email", "a valid email address is required")
 	}
-	r.Name = strings.Join(strings.Fields(sanitizeText(r.Name)), " ")
-	if r.Name == "" {
-		v.add("name", "a name is required")
-	} else if utf8.RuneCountInString(r.Name) > 200 {
-		v.add("name", "at most 200 characters")
-	}
-	r.Address = strings.TrimSpace(sanitizeText(r.Address))
-	if r.Address == "" {
-		v.add("address", "an address is required")
-	} else if utf8.RuneCountInString(r.Address) > 1000 {
-		v.add("address", "at most 1000 characters")
-	}
-	r.Phone = strings.TrimSpace(r.Phone)
-	if !phoneRe.MatchString(r.Phone) {
-		v.add("phone", "a phone number is required")
-	}
-	if r.Timezone == "" {
-		r.Timezone = "Asia/Jakarta"
-	}
-	if !ValidTimezone(r.Timezone) {
-		v.add("timezone", "no such time zone")
-	}
+	p := Profile{Name: r.Name, Address: r.Address, Phone: r.Phone, Timezone: r.Timezone}
+	p.validate(v)
+	r.Name, r.Address, r.Phone, r.Timezone = p.Name, p.Address, p.Phone, p.Timezone
 	if r.Lang != "en" {
 		r.Lang = "id"
 	}
 	validatePassword(v, r.Password, r.Confirm)
 	return v.err()
+}
+
+// Profile is what citizens give of themselves at registration and may
+// change later: name, address, phone and time zone.
+type Profile struct {
+	Name, Address, Phone, Timezone string
+}
+
+// validate cleans the fields and records what is wrong with them in v.
+func (p *Profile) validate(v *ValidationError) {
+	p.Name = strings.Join(strings.Fields(sanitizeText(p.Name)), " ")
+	if p.Name == "" {
+		v.add("name", "a name is required")
+	} else if utf8.RuneCountInString(p.Name) > 200 {
+		v.add("name", "at most 200 characters")
+	}
+	p.Address = strings.TrimSpace(sanitizeText(p.Address))
+	if p.Address == "" {
+		v.add("address", "an address is required")
+	} else if utf8.RuneCountInString(p.Address) > 1000 {
+		v.add("address", "at most 1000 characters")
+	}
+	p.Phone = strings.TrimSpace(p.Phone)
+	if !phoneRe.MatchString(p.Phone) {
+		v.add("phone", "a phone number is required")
+	}
+	if p.Timezone == "" {
+		p.Timezone = "Asia/Jakarta"
+	}
+	if !ValidTimezone(p.Timezone) {
+		v.add("timezone", "no such time zone")
+	}
 }
 
 // Register records a registration and issues its confirmation token. The

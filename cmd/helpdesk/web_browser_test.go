@@ -162,6 +162,13 @@ func TestWebBrowserWalksTheManual(t *testing.T) {
 		!strings.Contains(body, "Surat Permintaan pindah alamat VPN IP Kabupaten Klaten.pdf") || strings.Contains(body, "salah-unggah.pdf") {
 		t.Fatalf("ticket page:\n%s", body)
 	}
+	// The profile behind the name in the menu: the registration's fields.
+	do("to account", chromedp.Click(css(`nav a.who`)))
+	waitFor("account page", hasText("Ganti kata sandi"))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(css("#phone"))); v != "081234567890" {
+		t.Fatalf("account page phone: %q", v)
+	}
+	shot("07b-akun-saya")
 	do("sign out", chromedp.Click(css(`form[action="/logout"] button`)))
 	waitFor("signed out", hasText("Anda telah keluar."))
 
