@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"html"
 	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -50,16 +52,43 @@ func (s *server) thread(r *http.Request, p *page, t *tickets.Ticket, withNotes b
 		if e.Kind == tickets.KindEvent {
 			v.Text = eventText(p, e)
 		}
+		inline := map[string]string{}
 		for _, a := range e.Attachments {
 			u := "/attachments/" + strconv.FormatInt(a.ID, 10)
 			if guestToken != "" {
 				u += "?token=" + url.QueryEscape(guestToken)
 			}
 			v.Atts = append(v.Atts, attView{Name: a.Name, Size: a.Size, URL: u})
+			if a.ContentID.Valid {
+				inline[strings.ToLower(a.ContentID.String)] = u
+			}
 		}
+		v.BodyHTML = inlineImages(v.BodyHTML, inline)
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+var cidSrc = regexp.MustCompile(`(?i)\bsrc="cid:([^"]*)"`)
+
+// inlineImages points the mail's cid: images (RFC 2392: a screenshot
+// pasted into the message) at their stored parts, which the same access
+// check serves; a cid: naming no part of this entry stays as it is and
+// shows nothing.
+func inlineImages(body string, byContentID map[string]string) string {
+	if len(byContentID) == 0 || !strings.Contains(body, "cid:") {
+		return body
+	}
+	return cidSrc.ReplaceAllStringFunc(body, func(m string) string {
+		id := html.UnescapeString(cidSrc.FindStringSubmatch(m)[1])
+		if u, err := url.PathUnescape(id); err == nil {
+			id = u
+		}
+		if u, ok := byContentID[strings.ToLower(strings.Trim(id, "<>"))]; ok {
+			return `src="` + html.EscapeString(u) + `"`
+		}
+		return m
+	})
 }
 
 // eventText translates an event from its name and data.

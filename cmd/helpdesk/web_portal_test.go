@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kemsos/helpdesk/ingest"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
@@ -254,5 +256,38 @@ func TestWebNotesAndAttachmentsFollowTheAccessRules(t *testing.T) {
 	}
 	if r.h.Get("Content-Type") != "application/pdf" || r.body != string(pdf) {
 		t.Errorf("served %q, %d bytes", r.h.Get("Content-Type"), len(r.body))
+	}
+}
+
+// A screenshot pasted into a mail (multipart/related, <img src="cid:...">)
+// shows inside the message on the agent's page, served by the same
+// access check as any attachment.
+func TestInlineMailImagesShowInTheThread(t *testing.T) {
+	e := newWebEnv(t)
+	png := []byte("\x89PNG\r\n\x1a\n-tangkapan-layar-")
+	raw := "From: Izzah <izzah@example.id>\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Galat aplikasi SIKS-NG\r\n" +
+		"Message-ID: <galat-1@example.id>\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/related; boundary=\"b1\"\r\n\r\n" +
+		"--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+		"<p>Muncul galat ini:</p><img src=\"cid:image001.png@01DB3C2A\" alt=\"galat\">\r\n" +
+		"--b1\r\nContent-Type: image/png; name=\"image001.png\"\r\nContent-ID: <image001.png@01DB3C2A>\r\n" +
+		"Content-Disposition: inline; filename=\"image001.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString(png) + "\r\n--b1--\r\n"
+	in := ingest.NewIntake(e.store, ingest.IntakeOpts{Secret: []byte(e.cfg.Secret), OwnAddresses: []string{"helpdesk@kemsos.go.id"}})
+	res, err := in.Deliver(t.Context(), []byte(raw), ingest.Source{Mailbox: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := e.agent("agen@kemsos.go.id", true)
+	page := b.get("/agent/tickets/" + res.Ticket)
+	m := regexp.MustCompile(`<img src="(/attachments/[0-9]+)"`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no inline image in the thread: %s", snippet(page.body))
+	}
+	if img := b.get(m[1]); img.code != 200 || img.body != string(png) || img.h.Get("Content-Type") != "image/png" {
+		t.Errorf("inline image: %d %q %s", img.code, img.h.Get("Content-Type"), img.body)
+	}
+	if r := e.browser().get(m[1]); r.code == 200 {
+		t.Error("a stranger fetched the inline image")
 	}
 }
