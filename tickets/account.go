@@ -69,3 +69,34 @@ func (s *Store) changePassword(ctx context.Context, table, sessionColumn string,
 	s.log.Info("password changed", "table", table, "id", id)
 	return nil
 }
+
+// SetAgentPassword gives an agent a new password without the old one: an
+// admin or the operator does it for an agent who forgot theirs (agents
+// have no mailed reset). Every session of that agent ends.
+func (s *Store) SetAgentPassword(ctx context.Context, agentID int, password string) error {
+	v := &ValidationError{}
+	validatePassword(v, password, password)
+	if err := v.err(); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return wrap("set agent password", err)
+	}
+	err = s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE agents SET password_hash = $2 WHERE id = $1`, agentID, hash)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE agent_id = $1`, agentID)
+		return err
+	})
+	if err != nil {
+		return wrap("set agent password", err)
+	}
+	s.log.Info("agent password set", "agent", agentID)
+	return nil
+}

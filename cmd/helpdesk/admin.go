@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -66,13 +68,9 @@ func agentAddCommand() *command {
 		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, _ []string) error {
 			var pw string
 			if pwStdin {
-				line, err := bufio.NewReader(env.stdin).ReadString('\n')
-				if err != nil && line == "" {
-					return fmt.Errorf("--password-stdin: nothing on standard input")
-				}
-				pw = strings.TrimRight(line, "\r\n")
-				if pw == "" {
-					return fmt.Errorf("--password-stdin: the password is empty")
+				var err error
+				if pw, err = readPassword(env); err != nil {
+					return err
 				}
 			}
 			return withStore(ctx, env, func(s *tickets.Store) error {
@@ -84,6 +82,63 @@ func agentAddCommand() *command {
 					return err
 				}
 				fmt.Fprintf(env.stdout, "agent %d added: %s <%s>\n", a.ID, a.Name, a.Email)
+				return nil
+			})
+		},
+	}
+}
+
+// readPassword takes the first line of standard input (--password-stdin).
+func readPassword(env *cmdEnv) (string, error) {
+	line, err := bufio.NewReader(env.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("--password-stdin: nothing on standard input")
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", fmt.Errorf("--password-stdin: the password is empty")
+	}
+	return pw, nil
+}
+
+func agentPasswordCommand() *command {
+	var email string
+	var pwStdin bool
+	return &command{
+		name:    "agent password",
+		args:    "--email E [--password-stdin]",
+		summary: "give an agent a new password (read from standard input, or generated and printed)",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&email, "email", "", "the agent's address")
+			fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of standard input")
+		},
+		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, _ []string) error {
+			pw, generated := "", false
+			if pwStdin {
+				var err error
+				if pw, err = readPassword(env); err != nil {
+					return err
+				}
+			} else {
+				raw := make([]byte, 12)
+				rand.Read(raw)
+				pw, generated = base64.RawURLEncoding.EncodeToString(raw), true
+			}
+			return withStore(ctx, env, func(s *tickets.Store) error {
+				a, err := s.AgentByEmail(ctx, email)
+				if errors.Is(err, tickets.ErrNotFound) {
+					return fmt.Errorf("no agent has the address %q", email)
+				}
+				if err != nil {
+					return err
+				}
+				if err := s.SetAgentPassword(ctx, a.ID, pw); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.stdout, "new password set for %s <%s>; their sessions were ended\n", a.Name, a.Email)
+				if generated {
+					fmt.Fprintf(env.stdout, "password: %s\n", pw)
+				}
 				return nil
 			})
 		},

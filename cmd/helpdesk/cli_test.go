@@ -76,6 +76,15 @@ func TestServeOnEmbeddedDefaultsWithAdminCommands(t *testing.T) {
 	if code == 0 {
 		t.Errorf("a duplicate agent was accepted: %s", out)
 	}
+	// Budi forgot his password: the operator gives him a generated one.
+	code, out, errOut = runCLI(context.Background(), "", append([]string{"agent", "password", "--email", "budi@kemsos.go.id"}, common...)...)
+	_, pw, _ := strings.Cut(out, "\npassword: ")
+	if code != 0 || len(strings.TrimSpace(pw)) < 12 {
+		t.Fatalf("agent password: %d %q %s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(context.Background(), "", append([]string{"agent", "password", "--email", "nobody@kemsos.go.id"}, common...)...); code == 0 || !strings.Contains(errOut, "no agent") {
+		t.Errorf("agent password for nobody: %d %s", code, errOut)
+	}
 	code, key, errOut := runCLI(context.Background(), "", append([]string{"apikey", "create", "--name", "portal"}, common...)...)
 	key = strings.TrimSpace(key)
 	if code != 0 || !strings.HasPrefix(key, "hd_") || strings.Contains(key, "\n") {

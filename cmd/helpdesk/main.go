@@ -56,6 +56,7 @@ func commands() []*command {
 		importMboxCommand(),
 		routeAddCommand(),
 		agentAddCommand(),
+		agentPasswordCommand(),
 		departmentAddCommand(),
 		topicAddCommand(),
 		apikeyCreateCommand(),

@@ -116,6 +116,16 @@ func (s *server) adminUpdateAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.store.UpdateAgent(r.Context(), webFrom(r).agent, id, tickets.AgentUpdate{
 		Active: r.PostFormValue("active") == "1", Admin: r.PostFormValue("admin") == "1", Departments: deps})
+	if pw := r.PostFormValue("password"); err == nil && pw != "" {
+		// For an agent who forgot theirs: agents have no mailed reset.
+		err = s.store.SetAgentPassword(r.Context(), id, pw)
+		if errs, ok := fieldErrors(webFrom(r).lang, err); ok {
+			// Shown above the table, not at the new-agent form's field.
+			msg := translate(webFrom(r).lang, "admin.new_password") + ": " + errs["password"]
+			s.showAdmin(w, r, "agents", http.StatusBadRequest, map[string]string{}, map[string]string{"admin": msg}, "")
+			return
+		}
+	}
 	s.adminDone(w, r, "agents", map[string]string{}, err)
 }
 

@@ -166,6 +166,16 @@ func TestWebAdminAreaIsForAdminsOnly(t *testing.T) {
 	if r := ag.get("/agent"); r.code != http.StatusSeeOther {
 		t.Fatalf("deactivated agent still served: %d", r.code)
 	}
+	// Back, with a new password set by the admin (agents have no mailed reset).
+	if r := ad.post("/admin/agents/"+strconv.Itoa(agentID), url.Values{"departments": {"1"}, "active": {"1"}, "password": {"pendek"}}); r.code != http.StatusBadRequest || !strings.Contains(r.body, "Kata sandi baru") {
+		t.Fatalf("short password: %d %s", r.code, snippet(r.body))
+	}
+	if r := ad.post("/admin/agents/"+strconv.Itoa(agentID), url.Values{"departments": {"1"}, "active": {"1"}, "password": {"sandi-baru-2026"}}); r.code != http.StatusSeeOther {
+		t.Fatalf("new password: %d %s", r.code, snippet(r.body))
+	}
+	if _, err := e.store.AuthenticateAgent(context.Background(), "biasa@kemsos.go.id", "sandi-baru-2026"); err != nil {
+		t.Errorf("the admin's new password does not sign in: %v", err)
+	}
 	ad.get("/admin/topics")
 	if r := ad.post("/admin/topics", url.Values{"name": {"Bansos PKH"}, "department": {"1"}}); r.code != http.StatusSeeOther {
 		t.Fatalf("add topic: %d %s", r.code, snippet(r.body))

@@ -238,6 +238,7 @@ var messages = map[string][2]string{
 	"admin.flags":          {"Hak akses", "Access"},
 	"admin.is_admin":       {"Admin", "Admin"},
 	"admin.active":         {"Aktif", "Active"},
+	"admin.new_password":   {"Kata sandi baru (kosongkan jika tetap)", "New password (leave empty to keep)"},
 	"admin.save":           {"Simpan", "Save"},
 	"admin.add":            {"Tambah", "Add"},
 	"admin.add_agent":      {"Tambah petugas", "Add an agent"},
