@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -172,10 +173,11 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 	if f.Department != "" {
 		where = append(where, "t.department_id = (SELECT id FROM departments WHERE lower(name) = lower("+arg(f.Department)+"))")
 	}
+	var unordered []string       // filters no index gives in update order
 	if len(f.Departments) == 1 { // = lets an index give the order; ANY does not
 		where = append(where, "t.department_id = "+arg(f.Departments[0]))
 	} else if f.Departments != nil {
-		where = append(where, "t.department_id = ANY("+arg(pq.Array(f.Departments))+")")
+		unordered = append(unordered, "t.department_id = ANY("+arg(pq.Array(f.Departments))+")")
 	}
 	if f.TopicID != 0 {
 		where = append(where, "t.topic_id = "+arg(f.TopicID))
@@ -213,8 +215,10 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 	var ts []Ticket
 	var err error
 	if match != "" && broad {
-		ts, err = s.search(ctx, searchPlan{filters: where, match: match, args: args, limit: f.PerPage + 1, offset: (f.Page - 1) * f.PerPage})
+		ts, err = s.search(ctx, searchPlan{filters: where, unordered: unordered, match: match, args: args,
+			limit: f.PerPage + 1, offset: (f.Page - 1) * f.PerPage})
 	} else {
+		where = append(where, unordered...)
 		if match != "" {
 			where = append(where, match)
 		}
@@ -240,13 +244,13 @@ func whereClause(where []string) string {
 	return " WHERE " + strings.Join(where, " AND ")
 }
 
-// searchPlan is a full-text listing: its filters, the word match, and the
-// page.
+// searchPlan is a full-text listing: its filters (those an index gives in
+// update order, and the others), the word match, and the page.
 type searchPlan struct {
-	filters       []string
-	match         string
-	args          []any
-	limit, offset int
+	filters, unordered []string
+	match              string
+	args               []any
+	limit, offset      int
 }
 
 // search runs a full-text listing on a plan chosen here rather than by the
@@ -256,7 +260,9 @@ type searchPlan struct {
 // each way is known here, so they are tried cheapest first:
 //
 //  1. the newest Opts.SearchWindow tickets of the queue, walked through an
-//     ordered index: enough for a page when the words are common;
+//     ordered index: enough for a page when the words are common (an
+//     agent of several departments gets four times the window over the
+//     status queue, their departments picked out of it);
 //  2. every match through the GIN index, when there are at most
 //     Opts.SearchCap of them, sorted here;
 //  3. otherwise the queue walked newest first until the page is full,
@@ -273,14 +279,20 @@ func (s *Store) search(ctx context.Context, p searchPlan) ([]Ticket, error) {
 		_, err := tx.ExecContext(ctx, settings)
 		return err
 	}
-	all := whereClause(append(p.filters[:len(p.filters):len(p.filters)], p.match))
+	all := whereClause(slices.Concat(p.filters, p.unordered, []string{p.match}))
 	page := fmt.Sprintf(newestFirst+" LIMIT %d OFFSET %d", p.limit, p.offset)
 	var ids []int64 // (sqlx appends to the slice it scans into)
 	if err := set(`SET LOCAL work_mem = '32MB'; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`); err != nil {
 		return nil, err
 	}
-	err = tx.SelectContext(ctx, &ids, fmt.Sprintf("SELECT t.id FROM (SELECT t.id, t.number, t.search, t.updated_at FROM tickets t%s%s LIMIT %d) t WHERE %s%s",
-		whereClause(p.filters), newestFirst, s.searchWindow, p.match, page), p.args...)
+	// Everything outside the window is older than all of it, so the
+	// matches inside are exactly the newest ones, however they are picked.
+	window := s.searchWindow
+	if len(p.unordered) > 0 {
+		window *= 4
+	}
+	err = tx.SelectContext(ctx, &ids, fmt.Sprintf("SELECT t.id FROM (SELECT t.id, t.number, t.search, t.updated_at, t.department_id FROM tickets t%s%s LIMIT %d) t%s%s",
+		whereClause(p.filters), newestFirst, window, whereClause(slices.Concat(p.unordered, []string{p.match})), page), p.args...)
 	if err != nil {
 		return nil, err
 	}

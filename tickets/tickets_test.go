@@ -592,21 +592,26 @@ func TestSearchPagesTheSameWhicheverPlan(t *testing.T) {
 			var want []string
 			db.Select(&want, `SELECT number FROM tickets WHERE search @@ websearch_to_tsquery('simple', 'padan')
 				ORDER BY updated_at DESC, id DESC`)
-			var got []string
-			for page := 1; ; page++ {
-				ts, more, err := s.List(ctx, tickets.Filter{Query: "padan", Page: page, PerPage: 4})
-				if err != nil {
-					t.Fatal(err)
+			var support int
+			db.Get(&support, `SELECT id FROM departments WHERE name = 'Support'`)
+			// All of them, and as an agent of Support and another department sees them.
+			for _, depts := range [][]int{nil, {support, support + 1000}} {
+				var got []string
+				for page := 1; ; page++ {
+					ts, more, err := s.List(ctx, tickets.Filter{Query: "padan", Page: page, PerPage: 4, Departments: depts})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, tk := range ts {
+						got = append(got, tk.Number)
+					}
+					if !more {
+						break
+					}
 				}
-				for _, tk := range ts {
-					got = append(got, tk.Number)
+				if len(want) != 15 || strings.Join(got, " ") != strings.Join(want, " ") {
+					t.Errorf("departments %v: pages %v\nwant  %v", depts, got, want)
 				}
-				if !more {
-					break
-				}
-			}
-			if len(want) != 15 || strings.Join(got, " ") != strings.Join(want, " ") {
-				t.Errorf("pages %v\nwant  %v", got, want)
 			}
 			open, _, err := s.List(ctx, tickets.Filter{Query: "padan", Status: tickets.StatusOpen, PerPage: 50})
 			if err != nil || len(open) == 0 {
