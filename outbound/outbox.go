@@ -547,16 +547,24 @@ func (ob *Outbox) releaseLost() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if err := ob.release(ctx); err != nil {
+		ob.log.Warn("outbox: could not release claims on the way out; RequeueStuck will", "err", err)
+	}
+}
+
+// release requeues the rows this worker's lease still holds in 'sending'
+// after a claim whose answer was lost: nothing of them was sent.
+func (ob *Outbox) release(ctx context.Context) error {
 	res, err := ob.o.Store.DB().ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = greatest(attempts - 1, 0)
 		WHERE status = 'sending' AND locked_by = $1`, ob.lease)
 	if err != nil {
-		ob.log.Warn("outbox: could not release claims on the way out; RequeueStuck will", "err", err)
-		return
+		return fmt.Errorf("outbound: release: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
-		ob.log.Info("outbox: released claims made as it stopped", "rows", n)
+		ob.log.Info("outbox: released claims whose answer was lost", "rows", n)
 	}
 	ob.unsure = false
+	return nil
 }
 
 // DeliverBatch claims up to limit due rows, sends them and records the
@@ -566,11 +574,9 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 	if ob.unsure {
 		// Nothing of ours is being sent now: whatever says so is a claim
 		// whose answer was lost.
-		if _, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = greatest(attempts - 1, 0)
-			WHERE status = 'sending' AND locked_by = $1`, ob.lease); err != nil {
-			return 0, fmt.Errorf("outbound: release: %w", err)
+		if err := ob.release(ctx); err != nil {
+			return 0, err
 		}
-		ob.unsure = false
 	}
 	var rows []row
 	err := db.SelectContext(ctx, &rows, `UPDATE outbox SET status = 'sending', locked_at = now(), locked_by = $2, attempts = attempts + 1

@@ -76,7 +76,7 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 		e.AuthorName.String, e.AuthorName.Valid = n.Actor.Name, true
 	}
 	if mid != "" {
-		if err := s.recordMessageID(ctx, tx, mid, n.TicketID, e.ID); err != nil {
+		if err := s.RecordMessageIDs(ctx, tx, []string{mid}, n.TicketID, e.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -98,8 +98,9 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 	return &e, nil
 }
 
-// RecordMessageIDs records several Message-IDs of one entry at once (the
-// notices of a change).
+// RecordMessageIDs remembers that Message-IDs (the helpdesk's notices of
+// one change, or a received mail's) belong to a ticket and entry, so
+// replies naming them thread there.
 func (s *Store) RecordMessageIDs(ctx context.Context, tx *Tx, messageIDs []string, ticketID, entryID int64) error {
 	mids := make([]string, 0, len(messageIDs))
 	for _, m := range messageIDs {
@@ -118,28 +119,6 @@ func (s *Store) RecordMessageIDs(ctx context.Context, tx *Tx, messageIDs []strin
 		SELECT unnest($1::text[]), $2, $3 ON CONFLICT (message_id) DO NOTHING`, pq.Array(mids), ticketID, entry)
 	if err != nil {
 		return fmt.Errorf("record message-ids: %w", err)
-	}
-	return nil
-}
-
-// RecordMessageID remembers that a Message-ID (one the helpdesk sent, or
-// received) belongs to a ticket, so replies naming it thread there.
-func (s *Store) RecordMessageID(ctx context.Context, tx *Tx, messageID string, ticketID, entryID int64) error {
-	return s.recordMessageID(ctx, tx, CanonicalMessageID(messageID), ticketID, entryID)
-}
-
-func (s *Store) recordMessageID(ctx context.Context, tx *Tx, mid string, ticketID, entryID int64) error {
-	if mid == "" {
-		return nil
-	}
-	var entry any
-	if entryID != 0 {
-		entry = entryID
-	}
-	_, err := s.prep(tx).ExecContext(ctx, `INSERT INTO message_ids (message_id, ticket_id, entry_id) VALUES ($1, $2, $3)
-		ON CONFLICT (message_id) DO NOTHING`, mid, ticketID, entry)
-	if err != nil {
-		return fmt.Errorf("record message-id: %w", err)
 	}
 	return nil
 }

@@ -67,14 +67,9 @@ type Prepared struct {
 	q queryer
 }
 
-// Prep returns the prepared runner for tx, or for the database when tx is
-// nil: for statements that run on every ticket change or inbound message.
-func (s *Store) Prep(tx *Tx) Prepared {
-	if tx == nil {
-		return Prepared{&s.stmts, s.db}
-	}
-	return Prepared{&s.stmts, tx}
-}
+// Prep returns the prepared runner for tx: for statements of other
+// packages that run in every ticket change or inbound message.
+func (s *Store) Prep(tx *Tx) Prepared { return Prepared{&s.stmts, tx} }
 
 func (s *Store) prep(q queryer) Prepared { return Prepared{&s.stmts, q} }
 
