@@ -41,6 +41,9 @@ func corpusFiles(tb testing.TB) []string {
 func summary(m *Message) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "from: %s <%s>\n", m.From.Name, m.From.Email)
+	if m.FromHeader != "From" && m.FromHeader != "" {
+		fmt.Fprintf(&b, "from-header: %s\n", m.FromHeader)
+	}
 	fmt.Fprintf(&b, "subject: %s\n", m.Subject)
 	fmt.Fprintf(&b, "message-id: %s\n", m.MessageID)
 	if len(m.InReplyTo) > 0 || len(m.References) > 0 {

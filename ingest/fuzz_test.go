@@ -43,6 +43,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatal("attachment without name")
 			}
 		}
+		if (m.FromHeader == "") != (m.From.Email == "") {
+			t.Fatalf("From %+v from header %q", m.From, m.FromHeader)
+		}
 		for _, e := range m.ParseErrors {
 			if strings.HasPrefix(e, "internal error") {
 				t.Fatalf("panic recovered: %s", e)

@@ -54,7 +54,8 @@ type Message struct {
 	MessageID       string   // canonical (see CanonicalMessageID); "" when absent or unusable, never invented here
 	InReplyTo       []string // canonical ids
 	References      []string // canonical ids, in header order
-	From            Address  // first mailbox of From, else Sender, else Return-Path
+	From            Address  // first mailbox of From, else Sender, else Reply-To, else Return-Path; see FromHeader
+	FromHeader      string   // which field From came from: "From", "Sender", "Reply-To", "Return-Path"; "" when none
 	ReplyTo         []Address
 	To, Cc          []Address
 	ReturnPath      string // "" when the header is absent
@@ -206,20 +207,8 @@ func (m *Message) readHeader(h header) {
 		m.Date = time.Time{}
 	}
 
-	for _, key := range []string{"From", "Sender", "Return-Path"} {
-		if list := parseAddresses(h.get(key), cs); len(list) > 0 && list[0].Email != "" {
-			m.From = list[0]
-			break
-		}
-	}
-	if m.From.Email == "" {
-		if list := parseAddresses(h.get("From"), cs); len(list) > 0 {
-			m.From.Name = list[0].Name
-		} else {
-			m.From.Name = cleanName(decodeWords(h.get("From"), cs))
-		}
-	}
 	m.ReplyTo = parseAddresses(h.get("Reply-To"), cs)
+	m.readSender(h, cs)
 	// Seen in practice: To repeated in several fields (Thunderbird's
 	// mailformed_recipients fixture); all of them count.
 	m.To = parseAddresses(strings.Join(h.values("To"), ", "), cs)
@@ -242,6 +231,63 @@ func (m *Message) readHeader(h header) {
 			m.Header[k] = collapseSpace(validUTF8(v))
 		}
 	}
+}
+
+// senderFields are where the sender is looked for, in order. Seen in
+// practice: From missing (Thunderbird's mail-without-from), or broken
+// (`From: "X" <>`) with the real address only in Reply-To; Return-Path is
+// the envelope sender the last MTA recorded. FromHeader keeps which one
+// it was, because only an address from From itself can be authenticated.
+var senderFields = []string{"From", "Sender", "Reply-To", "Return-Path"}
+
+// readSender fills From and FromHeader. When the address is not From's,
+// the display name still is, if From has one: it is what the person
+// chose to be called.
+func (m *Message) readSender(h header, cs string) {
+	fromList := parseAddresses(h.get("From"), cs)
+	for _, key := range senderFields {
+		list := fromList
+		switch key {
+		case "From":
+		case "Reply-To":
+			list = m.ReplyTo
+		default:
+			list = parseAddresses(h.get(key), cs)
+		}
+		if len(list) > 0 && usableEmail(list[0].Email) {
+			m.From, m.FromHeader = list[0], key
+			break
+		}
+	}
+	if m.FromHeader == "From" {
+		return
+	}
+	name := ""
+	if len(fromList) > 0 {
+		name = fromList[0].Name
+	} else {
+		name = displayName(decodeWords(h.get("From"), cs))
+	}
+	if name != "" {
+		m.From.Name = name
+	}
+}
+
+// usableEmail reports whether e has something on both sides of its last
+// "@": "<@>" and "user@" are not a sender to fall back from.
+func usableEmail(e string) bool {
+	at := strings.LastIndexByte(e, '@')
+	return at > 0 && at < len(e)-1
+}
+
+// displayName is the name in a From field whose address cannot be read:
+// the phrase before any "<...>" ("X" in `"X" <>`), comments removed.
+func displayName(v string) string {
+	v = stripComments(v)
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		v = v[:i]
+	}
+	return cleanName(v)
 }
 
 func firstID(ids []string) string {
