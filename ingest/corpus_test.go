@@ -64,6 +64,9 @@ func summary(m *Message) string {
 		fmt.Fprintf(&b, "return-path: %s empty=%v\n", m.ReturnPath, m.EmptyReturnPath)
 	}
 	fmt.Fprintf(&b, "auto: %s\n", m.Auto)
+	if m.SuppressAutoReply && !m.Auto.Automated() {
+		b.WriteString("suppress-auto-reply: true (asked, not automated)\n")
+	}
 	if m.Bounce != nil {
 		fmt.Fprintf(&b, "bounce: original=%q recipients=%v status=%q permanent=%v\n",
 			m.Bounce.OriginalMessageID, m.Bounce.Recipients, m.Bounce.Status, m.Bounce.Permanent)

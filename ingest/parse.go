@@ -66,11 +66,18 @@ type Message struct {
 	HTML            string // sanitized HTML; "" when the mail has no HTML part
 	Attachments     []Attachment
 	Header          map[string]string // the headers worth storing, canonical keys
-	Auto            AutoKind
-	Bounce          *Bounce  // delivery report details, when Auto is Bounce
-	Forward         *Forward // the forwarded letter, when this mail is a forward
-	ParseErrors     []string // what could not be read, human readable
-	Truncated       bool     // a limit cut something; ParseErrors says what
+	Auto            AutoKind          // decided by headers only; see classify
+	Bounce          *Bounce           // delivery report details, when Auto is Bounce
+	Forward         *Forward          // the forwarded letter, when this mail is a forward
+	ParseErrors     []string          // what could not be read, human readable
+	Truncated       bool              // a limit cut something; ParseErrors says what
+
+	// SuppressAutoReply is true when the helpdesk must send no automatic
+	// answer: the message is automated (Auto is not Human), or its sender
+	// asked for none with X-Auto-Response-Suppress All, AutoReply or OOF.
+	// The request alone does not make a message automated: any sender may
+	// make it, for mail a person wrote as much as for a program's.
+	SuppressAutoReply bool
 
 	// ForgedHelpdeskHeaders is true when the mail carried X-Helpdesk-*
 	// fields. They are stripped from this view: only the helpdesk may set
@@ -163,6 +170,7 @@ func parse(raw []byte, lim Limits, depth int) (m *Message) {
 	}()
 
 	m.Auto, m.Bounce = classify(m)
+	m.SuppressAutoReply = m.Auto.Automated() || suppressesAutoReply(m.contents.hdr.get("X-Auto-Response-Suppress"))
 	if m.Bounce == nil && depth == 0 {
 		m.Forward = DetectForward(m)
 	}
