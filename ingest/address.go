@@ -10,15 +10,23 @@ import (
 )
 
 // Address is one mailbox. Email is lower-cased in full: mailboxes are
-// case-insensitive in practice, and participants are matched on it.
+// case-insensitive in practice, and participants are matched on it. A
+// local part that is not a dot-atom keeps its quotes
+// ("millions lottery"@example.com), since without them it is not an
+// address (RFC 5322 section 3.4.1).
 type Address struct {
 	Name  string
 	Email string
 }
 
+// quotedLocal is an RFC 5322 quoted-string used as a local part; the
+// lenient patterns accept it so that "Budi Santoso"@example.id is an
+// address there too.
+const quotedLocal = `"(?:[^"\\\r\n]|\\.)*"`
+
 var (
-	angleAddr = regexp.MustCompile(`<\s*(?:mailto:)?([^<>"]*@[^<>"]*)>`)
-	bareAddr  = regexp.MustCompile(`[^\s<>()\[\]",;:@]+@[^\s<>()\[\]",;:@]+`)
+	angleAddr = regexp.MustCompile(`<\s*(?:mailto:)?((?:` + quotedLocal + `\s*|[^<>"]*)@[^<>"]*)>`)
+	bareAddr  = regexp.MustCompile(quotedLocal + `@[^\s<>()\[\]",;:@]+|[^\s<>()\[\]",;:@]+@[^\s<>()\[\]",;:@]+`)
 )
 
 // parseAddresses reads an address-list field. It tries RFC 5322 first and
@@ -41,7 +49,9 @@ func parseAddresses(v, fallbackCharset string) []Address {
 				// strings, but Outlook and bulk mailers quote them anyway.
 				name = decodeWords(name, fallbackCharset)
 			}
-			out = append(out, Address{Name: cleanName(name), Email: cleanEmail(a.Address)})
+			// net/mail returns a quoted local part unquoted ("Millions
+			// Lottery"@example.com as Millions Lottery@example.com).
+			out = append(out, Address{Name: cleanName(name), Email: cleanEmail(quoteLocalPart(a.Address))})
 		}
 		return out
 	}
@@ -88,7 +98,7 @@ func lenientAddresses(v string) []Address {
 			}
 			// Obsolete syntax (RFC 5322 section 4.4) allows folding
 			// whitespace inside an address.
-			email := strings.Join(strings.Fields(v[m[2]:m[3]]), "")
+			email := removeSpaceOutsideQuotes(v[m[2]:m[3]])
 			prev = m[1]
 			if !strings.Contains(email, "@") {
 				continue
@@ -116,8 +126,104 @@ func cleanName(n string) string {
 func cleanEmail(e string) string {
 	e = strings.TrimSpace(e)
 	e = strings.TrimPrefix(strings.TrimPrefix(e, "mailto:"), "MAILTO:")
+	e = strings.Trim(e, "<>' ")
+	if at := strings.LastIndexByte(e, '@'); at > 0 {
+		if local, ok := unquoteLocal(e[:at]); ok {
+			return strings.ToLower(validUTF8(quoteLocalPart(local + e[at:])))
+		}
+	}
 	e = strings.Trim(e, "<>'\" ")
 	return strings.ToLower(validUTF8(e))
+}
+
+// quoteLocalPart quotes the local part of addr when it is not a dot-atom,
+// and only then: RFC 5321 section 4.1.2 asks for the minimum quoting, so
+// "budi"@example.id and budi@example.id come out the same.
+func quoteLocalPart(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	local := addr[:at]
+	if isDotAtom(local) {
+		return addr
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(local); i++ {
+		if local[i] == '"' || local[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(local[i])
+	}
+	b.WriteByte('"')
+	b.WriteString(addr[at:])
+	return b.String()
+}
+
+// unquoteLocal reads a local part written as one quoted-string (RFC 5322
+// section 3.2.4), undoing quoted pairs.
+func unquoteLocal(s string) (string, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 1; i < len(s)-1; i++ {
+		switch c := s[i]; c {
+		case '\\':
+			if i+1 >= len(s)-1 {
+				return "", false
+			}
+			i++
+			b.WriteByte(s[i])
+		case '"', '\r', '\n', 0:
+			return "", false
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
+}
+
+// isDotAtom reports RFC 5322 section 3.2.3 dot-atom-text, with any
+// non-ASCII byte allowed as RFC 6532 does.
+func isDotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80, 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-/=?^_`{|}~.", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// removeSpaceOutsideQuotes drops whitespace from an address except inside
+// a quoted local part, where it is part of the mailbox name.
+func removeSpaceOutsideQuotes(s string) string {
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && quoted && i+1 < len(s):
+			b.WriteByte(c)
+			i++
+			b.WriteByte(s[i])
+			continue
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == ' ' || c == '\t' || c == '\r' || c == '\n'):
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // decodeBytesString makes a raw header value valid UTF-8 without touching

@@ -41,6 +41,9 @@ func corpusFiles(tb testing.TB) []string {
 func summary(m *Message) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "from: %s <%s>\n", m.From.Name, m.From.Email)
+	if m.FromHeader != "From" && m.FromHeader != "" {
+		fmt.Fprintf(&b, "from-header: %s\n", m.FromHeader)
+	}
 	fmt.Fprintf(&b, "subject: %s\n", m.Subject)
 	fmt.Fprintf(&b, "message-id: %s\n", m.MessageID)
 	if len(m.InReplyTo) > 0 || len(m.References) > 0 {
@@ -61,6 +64,9 @@ func summary(m *Message) string {
 		fmt.Fprintf(&b, "return-path: %s empty=%v\n", m.ReturnPath, m.EmptyReturnPath)
 	}
 	fmt.Fprintf(&b, "auto: %s\n", m.Auto)
+	if m.SuppressAutoReply && !m.Auto.Automated() {
+		b.WriteString("suppress-auto-reply: true (asked, not automated)\n")
+	}
 	if m.Bounce != nil {
 		fmt.Fprintf(&b, "bounce: original=%q recipients=%v status=%q permanent=%v\n",
 			m.Bounce.OriginalMessageID, m.Bounce.Recipients, m.Bounce.Status, m.Bounce.Permanent)

@@ -43,6 +43,12 @@ func FuzzParse(f *testing.F) {
 				t.Fatal("attachment without name")
 			}
 		}
+		if (m.FromHeader == "") != (m.From.Email == "") {
+			t.Fatalf("From %+v from header %q", m.From, m.FromHeader)
+		}
+		if m.Auto.Automated() && !m.SuppressAutoReply {
+			t.Fatalf("automated %v without SuppressAutoReply", m.Auto)
+		}
 		for _, e := range m.ParseErrors {
 			if strings.HasPrefix(e, "internal error") {
 				t.Fatalf("panic recovered: %s", e)

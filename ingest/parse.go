@@ -54,7 +54,8 @@ type Message struct {
 	MessageID       string   // canonical (see CanonicalMessageID); "" when absent or unusable, never invented here
 	InReplyTo       []string // canonical ids
 	References      []string // canonical ids, in header order
-	From            Address  // first mailbox of From, else Sender, else Return-Path
+	From            Address  // first mailbox of From, else Sender, else Reply-To, else Return-Path; see FromHeader
+	FromHeader      string   // which field From came from: "From", "Sender", "Reply-To", "Return-Path"; "" when none
 	ReplyTo         []Address
 	To, Cc          []Address
 	ReturnPath      string // "" when the header is absent
@@ -65,11 +66,18 @@ type Message struct {
 	HTML            string // sanitized HTML; "" when the mail has no HTML part
 	Attachments     []Attachment
 	Header          map[string]string // the headers worth storing, canonical keys
-	Auto            AutoKind
-	Bounce          *Bounce  // delivery report details, when Auto is Bounce
-	Forward         *Forward // the forwarded letter, when this mail is a forward
-	ParseErrors     []string // what could not be read, human readable
-	Truncated       bool     // a limit cut something; ParseErrors says what
+	Auto            AutoKind          // decided by headers only; see classify
+	Bounce          *Bounce           // delivery report details, when Auto is Bounce
+	Forward         *Forward          // the forwarded letter, when this mail is a forward
+	ParseErrors     []string          // what could not be read, human readable
+	Truncated       bool              // a limit cut something; ParseErrors says what
+
+	// SuppressAutoReply is true when the helpdesk must send no automatic
+	// answer: the message is automated (Auto is not Human), or its sender
+	// asked for none with X-Auto-Response-Suppress All, AutoReply or OOF.
+	// The request alone does not make a message automated: any sender may
+	// make it, for mail a person wrote as much as for a program's.
+	SuppressAutoReply bool
 
 	// ForgedHelpdeskHeaders is true when the mail carried X-Helpdesk-*
 	// fields. They are stripped from this view: only the helpdesk may set
@@ -162,6 +170,7 @@ func parse(raw []byte, lim Limits, depth int) (m *Message) {
 	}()
 
 	m.Auto, m.Bounce = classify(m)
+	m.SuppressAutoReply = m.Auto.Automated() || suppressesAutoReply(m.contents.hdr.get("X-Auto-Response-Suppress"))
 	if m.Bounce == nil && depth == 0 {
 		m.Forward = DetectForward(m)
 	}
@@ -206,20 +215,8 @@ func (m *Message) readHeader(h header) {
 		m.Date = time.Time{}
 	}
 
-	for _, key := range []string{"From", "Sender", "Return-Path"} {
-		if list := parseAddresses(h.get(key), cs); len(list) > 0 && list[0].Email != "" {
-			m.From = list[0]
-			break
-		}
-	}
-	if m.From.Email == "" {
-		if list := parseAddresses(h.get("From"), cs); len(list) > 0 {
-			m.From.Name = list[0].Name
-		} else {
-			m.From.Name = cleanName(decodeWords(h.get("From"), cs))
-		}
-	}
 	m.ReplyTo = parseAddresses(h.get("Reply-To"), cs)
+	m.readSender(h, cs)
 	// Seen in practice: To repeated in several fields (Thunderbird's
 	// mailformed_recipients fixture); all of them count.
 	m.To = parseAddresses(strings.Join(h.values("To"), ", "), cs)
@@ -242,6 +239,63 @@ func (m *Message) readHeader(h header) {
 			m.Header[k] = collapseSpace(validUTF8(v))
 		}
 	}
+}
+
+// senderFields are where the sender is looked for, in order. Seen in
+// practice: From missing (Thunderbird's mail-without-from), or broken
+// (`From: "X" <>`) with the real address only in Reply-To; Return-Path is
+// the envelope sender the last MTA recorded. FromHeader keeps which one
+// it was, because only an address from From itself can be authenticated.
+var senderFields = []string{"From", "Sender", "Reply-To", "Return-Path"}
+
+// readSender fills From and FromHeader. When the address is not From's,
+// the display name still is, if From has one: it is what the person
+// chose to be called.
+func (m *Message) readSender(h header, cs string) {
+	fromList := parseAddresses(h.get("From"), cs)
+	for _, key := range senderFields {
+		list := fromList
+		switch key {
+		case "From":
+		case "Reply-To":
+			list = m.ReplyTo
+		default:
+			list = parseAddresses(h.get(key), cs)
+		}
+		if len(list) > 0 && usableEmail(list[0].Email) {
+			m.From, m.FromHeader = list[0], key
+			break
+		}
+	}
+	if m.FromHeader == "From" {
+		return
+	}
+	name := ""
+	if len(fromList) > 0 {
+		name = fromList[0].Name
+	} else {
+		name = displayName(decodeWords(h.get("From"), cs))
+	}
+	if name != "" {
+		m.From.Name = name
+	}
+}
+
+// usableEmail reports whether e has something on both sides of its last
+// "@": "<@>" and "user@" are not a sender to fall back from.
+func usableEmail(e string) bool {
+	at := strings.LastIndexByte(e, '@')
+	return at > 0 && at < len(e)-1
+}
+
+// displayName is the name in a From field whose address cannot be read:
+// the phrase before any "<...>" ("X" in `"X" <>`), comments removed.
+func displayName(v string) string {
+	v = stripComments(v)
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		v = v[:i]
+	}
+	return cleanName(v)
 }
 
 func firstID(ids []string) string {

@@ -2,10 +2,15 @@ package ingest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/kemsos/helpdesk/tickets"
 )
 
 func TestParseReadsThreadingHeaders(t *testing.T) {
@@ -54,18 +59,155 @@ func TestParseNeverInventsMessageID(t *testing.T) {
 	}
 }
 
-func TestParseFromFallsBackToSenderAndReturnPath(t *testing.T) {
-	m := Parse([]byte("Sender: s@example.com\r\nReturn-Path: <r@example.com>\r\n\r\nx"), Limits{})
-	if m.From.Email != "s@example.com" {
-		t.Errorf("From = %+v, want Sender", m.From)
+// readMailFixture reads one of the project's own fixtures.
+func readMailFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata/mail", name))
+	if err != nil {
+		t.Fatal(err)
 	}
-	m = Parse([]byte("From: undisclosed\r\nReturn-Path: <R@example.com>\r\n\r\nx"), Limits{})
-	if m.From.Email != "r@example.com" {
-		t.Errorf("From = %+v, want Return-Path", m.From)
+	return raw
+}
+
+func TestParseFindsSenderInFromSenderReplyToReturnPath(t *testing.T) {
+	tests := []struct {
+		name   string
+		raw    []byte
+		from   Address
+		header string
+	}{
+		{"broken From, Reply-To", readMailFixture(t, "broken-from-reply-to.eml"),
+			Address{Name: "Dinas Sosial Kab. Contoh", Email: "budi.santoso@example.id"}, "Reply-To"},
+		{"Sender only", readMailFixture(t, "no-from-sender.eml"),
+			Address{Name: "Operator Dinsos", Email: "operator@dinsos.example.id"}, "Sender"},
+		{"Reply-To only", readMailFixture(t, "no-from-reply-to.eml"),
+			Address{Name: "Siti Aminah", Email: "siti.aminah@example.id"}, "Reply-To"},
+		{"Return-Path only", readMailFixture(t, "no-from-return-path.eml"),
+			Address{Email: "warga123@example.id"}, "Return-Path"},
+		{"From wins", []byte("From: A <A@example.id>\r\nSender: s@example.id\r\nReply-To: r@example.id\r\nReturn-Path: <p@example.id>\r\n\r\nx"),
+			Address{Name: "A", Email: "a@example.id"}, "From"},
+		{"Sender before Reply-To", []byte("From: Budi <>\r\nSender: s@example.id\r\nReply-To: r@example.id\r\n\r\nx"),
+			Address{Name: "Budi", Email: "s@example.id"}, "Sender"},
+		{"Reply-To before Return-Path", []byte("Reply-To: R <r@example.id>\r\nReturn-Path: <p@example.id>\r\n\r\nx"),
+			Address{Name: "R", Email: "r@example.id"}, "Reply-To"},
+		{"unusable From address", []byte("From: <@>\r\nReply-To: r@example.id\r\n\r\nx"),
+			Address{Email: "r@example.id"}, "Reply-To"},
+		{"phrase-only From keeps its name", []byte("From: undisclosed\r\nReturn-Path: <R@example.com>\r\n\r\nx"),
+			Address{Name: "undisclosed", Email: "r@example.com"}, "Return-Path"},
+		{"no address anywhere", []byte("From: \"X\" <>\r\nReturn-Path: <>\r\n\r\nx"),
+			Address{Name: "X"}, ""},
+		{"no header", []byte("\r\nx"), Address{}, ""},
 	}
-	m = Parse([]byte("Return-Path: <>\r\nFrom: x@example.com\r\n\r\nx"), Limits{})
-	if !m.EmptyReturnPath || m.ReturnPath != "<>" {
-		t.Errorf("ReturnPath = %q empty = %v", m.ReturnPath, m.EmptyReturnPath)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Parse(tt.raw, Limits{})
+			if m.From != tt.from || m.FromHeader != tt.header {
+				t.Errorf("From = %+v from %q, want %+v from %q", m.From, m.FromHeader, tt.from, tt.header)
+			}
+		})
+	}
+}
+
+func TestParseEmptyReturnPath(t *testing.T) {
+	m := Parse([]byte("Return-Path: <>\r\nFrom: x@example.com\r\n\r\nx"), Limits{})
+	if !m.EmptyReturnPath || m.ReturnPath != "<>" || m.FromHeader != "From" {
+		t.Errorf("ReturnPath = %q empty = %v FromHeader = %q", m.ReturnPath, m.EmptyReturnPath, m.FromHeader)
+	}
+}
+
+// A quoted local part is an address (RFC 5322 section 3.4.1), whichever
+// parser reads it: RFC 5322 (go-message) or the lenient fallback.
+func TestParseKeepsQuotedLocalPart(t *testing.T) {
+	tests := []struct {
+		from, name, email string
+		lenient           bool // RFC 5322 parsing fails, the fallback reads it
+	}{
+		{`"Budi Santoso"@example.id`, "", `"budi santoso"@example.id`, false},
+		{`Undian <"Millions Lottery"@Example.com>`, "Undian", `"millions lottery"@example.com`, false},
+		{`"say \"hi\""@example.id`, "", `"say \"hi\""@example.id`, false},
+		{`"a@b"@example.id`, "", `"a@b"@example.id`, false},
+		// RFC 5321 section 4.1.2: no more quoting than needed.
+		{`"budi"@example.id`, "", "budi@example.id", false},
+		{`Undian <"Millions Lottery"@example.com> [PEMENANG]`, "Undian", `"millions lottery"@example.com`, true},
+		{`"Millions  Lottery"@example.com <rusak`, "", `"millions  lottery"@example.com`, true},
+		// RFC 5322 section 4.4 (obsolete syntax): folding whitespace
+		// between the local part and "@".
+		{`Budi Santoso <"budi santoso" @ example.id> x`, "Budi Santoso", `"budi santoso"@example.id`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from, func(t *testing.T) {
+			if _, err := gomail.ParseAddressList(tt.from); (err != nil) != tt.lenient {
+				t.Fatalf("RFC 5322 parse error = %v, want lenient = %v", err, tt.lenient)
+			}
+			m := Parse([]byte("From: "+tt.from+"\r\nTo: helpdesk@kemsos.go.id\r\n\r\nx"), Limits{})
+			if tt.email == "" {
+				if m.FromHeader != "" {
+					t.Errorf("From = %+v from %q, want none", m.From, m.FromHeader)
+				}
+				return
+			}
+			if m.From != (Address{Name: tt.name, Email: tt.email}) || m.FromHeader != "From" {
+				t.Errorf("From = %+v from %q, want %q <%s>", m.From, m.FromHeader, tt.name, tt.email)
+			}
+			if got := tickets.NormalizeEmail(m.From.Email); got != tt.email {
+				t.Errorf("NormalizeEmail(%q) = %q", m.From.Email, got)
+			}
+		})
+	}
+}
+
+func TestParseQuotedLocalPartFixtures(t *testing.T) {
+	m := Parse(readMailFixture(t, "quoted-local-part.eml"), Limits{})
+	if m.From.Email != `"budi santoso"@example.id` || m.FromHeader != "From" {
+		t.Errorf("From = %+v from %q", m.From, m.FromHeader)
+	}
+	var to []string
+	for _, a := range append(append([]Address{}, m.To...), m.Cc...) {
+		to = append(to, a.Email)
+	}
+	want := []string{"helpdesk@kemsos.go.id", `"tim data"@kemsos.go.id`, `"millions lottery"@example.com`}
+	if !reflect.DeepEqual(to, want) {
+		t.Errorf("To+Cc = %q, want %q", to, want)
+	}
+	m = Parse(readMailFixture(t, "quoted-local-part-lenient.eml"), Limits{})
+	if m.From != (Address{Name: "Undian Berhadiah", Email: `"millions lottery"@example.com`}) {
+		t.Errorf("lenient From = %+v", m.From)
+	}
+}
+
+func TestLenientAddressesReadQuotedLocalParts(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []Address
+	}{
+		{`"Millions Lottery"@example.com`, []Address{{Email: `"millions lottery"@example.com`}}},
+		{`Undian <"Millions Lottery"@example.com>`, []Address{{Name: "Undian", Email: `"millions lottery"@example.com`}}},
+		{`X < budi @ example.id >`, []Address{{Name: "X", Email: "budi@example.id"}}},
+		{`"a b"@example.id c@example.id`, []Address{{Email: `"a b"@example.id`}, {Email: "c@example.id"}}},
+		{`"unterminated@example.id`, []Address{{Email: "unterminated@example.id"}}},
+	}
+	for _, tt := range tests {
+		if got := lenientAddresses(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("lenientAddresses(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// The intake's tests use these two: they must parse as two different
+// letters that share one Message-ID.
+func TestParseReusedMessageIDFixtures(t *testing.T) {
+	a := Parse(readMailFixture(t, "reused-msgid-1.eml"), Limits{})
+	b := Parse(readMailFixture(t, "reused-msgid-2.eml"), Limits{})
+	if a.MessageID == "" || a.MessageID != b.MessageID {
+		t.Fatalf("Message-IDs %q and %q, want one", a.MessageID, b.MessageID)
+	}
+	if a.From.Email == b.From.Email || a.Subject == b.Subject || a.Text == b.Text || a.Date.Equal(b.Date) {
+		t.Errorf("letters too alike: %+v %q / %+v %q", a.From, a.Subject, b.From, b.Subject)
+	}
+	for _, m := range []*Message{a, b} {
+		if m.FromHeader != "From" || m.Auto != Human || len(m.ParseErrors) > 0 || m.Text == "" {
+			t.Errorf("%s: FromHeader %q Auto %v errors %q", m.Subject, m.FromHeader, m.Auto, m.ParseErrors)
+		}
 	}
 }
 

@@ -34,21 +34,30 @@ var forwardPrefix = regexp.MustCompile(`(?i)^\s*(fwd?|tr|wg|terusan)\s*(\[\d+\]|
 // mail gateways put before the subject.
 var gatewayTag = regexp.MustCompile(`^\s*\[[A-Z][A-Z0-9 _-]{1,20}\]\s*`)
 
-// CleanSubject removes reply and forward prefixes (repeated, in any order),
-// gateway tags in front of them and the ticket token, for display and for
-// a new ticket's title.
+// CleanSubject removes reply and forward prefixes (repeated, in any order,
+// also behind leading tags) and the ticket token, for display and for a
+// new ticket's title. Tags stay: "[SPAM]", "[JIRA]" or "[EXTERNAL]" tell
+// agents something the sender's gateway knew, so
+// "[EXTERNAL] Re: Fwd: foo" becomes "[EXTERNAL] foo".
 func CleanSubject(s string) string {
-	s = ticketToken.ReplaceAllString(s, " ")
-	s = collapseSpace(s)
+	s = collapseSpace(ticketToken.ReplaceAllString(s, " "))
+	var tags []string
 	for {
-		t := subjectPrefix.ReplaceAllString(s, "")
-		t = gatewayTag.ReplaceAllString(t, "")
-		if t == s {
-			break
+		if loc := gatewayTag.FindStringIndex(s); loc != nil {
+			tags = append(tags, strings.TrimSpace(s[:loc[1]]))
+			s = s[loc[1]:]
+			continue
 		}
-		s = t
+		if loc := subjectPrefix.FindStringIndex(s); loc != nil && loc[1] > 0 {
+			s = s[loc[1]:]
+			continue
+		}
+		break
 	}
-	return strings.TrimSpace(s)
+	if s = strings.TrimSpace(s); s != "" {
+		tags = append(tags, s)
+	}
+	return strings.Join(tags, " ")
 }
 
 // IsForwardSubject reports whether a subject starts with a forward prefix,

@@ -31,20 +31,50 @@ func TestTicketTokenFindsBracketedNumberBehindPrefixes(t *testing.T) {
 	}
 }
 
-func TestCleanSubjectRemovesPrefixesAndToken(t *testing.T) {
+func TestCleanSubjectKeepsTagsAndRemovesPrefixesAndToken(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Re: [#881358] Aplikasi SIKS-NG", "Aplikasi SIKS-NG"},
 		{"RE : Re: FWD: Bls: Data terpadu", "Data terpadu"},
-		{"[EXTERNAL] Re: Fw: Email Kemsos", "Email Kemsos"},
+		{"[EXTERNAL] Re: Fw: Email Kemsos", "[EXTERNAL] Email Kemsos"},
+		{"[EXTERNAL] Re: Fwd: foo", "[EXTERNAL] foo"},
+		{"Re: [EXTERNAL] Re: foo", "[EXTERNAL] foo"},
+		{"[EXTERNAL] [#881358] Re: Data", "[EXTERNAL] Data"},
+		{"[SPAM] Bantuan PKH", "[SPAM] Bantuan PKH"},
+		{"[SPAM]   [EXTERNAL] RE: Bantuan", "[SPAM] [EXTERNAL] Bantuan"},
+		{"Re: [JIRA] (SIKS-1234) Login gagal", "[JIRA] (SIKS-1234) Login gagal"},
+		{"Tanya [PENTING] Re: jadwal", "Tanya [PENTING] Re: jadwal"},
 		{"Re[2]: Jaringan putus", "Jaringan putus"},
 		{"Balas: Antw: SV: AW: WG: TR: Halo", "Halo"},
 		{"Rekap data", "Rekap data"},
 		{"Re:", ""},
+		{"[SPAM] Re:", "[SPAM]"},
 	}
 	for _, tt := range tests {
 		if got := CleanSubject(tt.in); got != tt.want {
 			t.Errorf("CleanSubject(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestCleanSubjectOfTaggedMail(t *testing.T) {
+	tests := []struct {
+		file, want string
+		forward    bool
+	}{
+		{"subject-spam-tag.eml", "[SPAM] Bantuan PKH belum cair", false},
+		{"subject-jira-tag.eml", "[JIRA] (SIKS-1234) Login SIKS-NG gagal", false},
+		{"subject-external-re.eml", "[EXTERNAL] Data DTKS tidak sesuai", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			m := Parse(readMailFixture(t, tt.file), Limits{})
+			if got := CleanSubject(m.Subject); got != tt.want {
+				t.Errorf("CleanSubject(%q) = %q, want %q", m.Subject, got, tt.want)
+			}
+			if got := IsForwardSubject(m.Subject); got != tt.forward {
+				t.Errorf("IsForwardSubject(%q) = %v, want %v", m.Subject, got, tt.forward)
+			}
+		})
 	}
 }
 

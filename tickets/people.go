@@ -14,14 +14,52 @@ import (
 // Local parts are case-sensitive in theory (RFC 5321 §2.4) but no mail
 // system citizens use treats them so, and two accounts differing only in
 // case would be a worse trap.
+//
+// The local part may be one quoted string (RFC 5322 §3.4.1), as the mail
+// parser writes a local part that is not a dot-atom:
+// "millions lottery"@example.com. Inside the quotes spaces, commas and
+// semicolons belong to the mailbox; outside them they mean a list or a
+// typo, and the address is refused.
 func NormalizeEmail(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = strings.Trim(s, "<>")
 	at := strings.LastIndexByte(s, '@')
-	if at < 1 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n,;") {
+	if at < 1 || at == len(s)-1 || strings.ContainsAny(s, "\r\n\x00") ||
+		strings.ContainsAny(s[at+1:], " \t,;") {
+		return ""
+	}
+	if local := s[:at]; local[0] == '"' {
+		// RFC 5321 §4.5.3.1.3: a path is at most 256 octets with its
+		// angle brackets.
+		if len(s) > 254 || !quotedString(local) {
+			return ""
+		}
+		return s
+	}
+	if strings.ContainsAny(s, " \t,;") {
 		return ""
 	}
 	return s
+}
+
+// quotedString reports whether s is exactly one RFC 5322 quoted-string:
+// a '"' inside must be escaped as a quoted pair.
+func quotedString(s string) bool {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		switch s[i] {
+		case '\\':
+			if i+1 == len(s)-1 {
+				return false
+			}
+			i++
+		case '"':
+			return false
+		}
+	}
+	return true
 }
 
 // ValidEmail reports whether s parses as a single plain address.
