@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kemsos/helpdesk/internal/dovecot"
+	"github.com/kemsos/helpdesk/tickets"
 )
 
 // TestDovecotPollerIdleMoveAndRestart runs the poller against a real
@@ -58,4 +60,47 @@ func TestDovecotPollerIdleMoveAndRestart(t *testing.T) {
 		t.Errorf("restarted poller delivered %d messages, want 1", n)
 	}
 	assertStoredOnce(t, db, 6)
+}
+
+// TestDovecotTrustModelEndToEnd runs the trust model against a real
+// Dovecot: an agent's reply signed by the ministry's DKIM key becomes a
+// response; the same reply forged (From: the agent, unsigned) becomes an
+// internal note that acts as nobody.
+func TestDovecotTrustModelEndToEnd(t *testing.T) {
+	t.Parallel()
+	dc := dovecot.Start(t)
+	store, db := newTestStore(t)
+	dns := &fakeDNS{records: map[string]string{"sel._domainkey.kemsos.go.id": dkimRecord(t)}}
+	in := NewIntake(store, IntakeOpts{Secret: testSecret, OwnAddresses: []string{"helpdesk@kemsos.go.id"},
+		Auth: NewAuthenticator(AuthOpts{LookupTXT: dns.lookup})})
+	agent, err := store.CreateAgent(bg, tickets.NewAgent{Email: "budi@kemsos.go.id", Name: "Budi", Departments: []string{"Support"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := deliver(t, in, newComplaint("dc-trust@example.id"))
+	reply := func(id, text string) string {
+		return "From: Budi <budi@kemsos.go.id>\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Re: [#" + first.Ticket + "] Bantuan PKH\r\n" +
+			"Date: Mon, 2 Mar 2026 10:00:00 +0700\r\nMessage-ID: <" + id + "@kemsos.go.id>\r\n\r\n" + text + "\r\n"
+	}
+	dc.Deliver(t, []byte(sign(t, reply("signed", "Sudah kami proses, bantuan cair minggu ini."), "kemsos.go.id")))
+	dc.Deliver(t, []byte(reply("forged", "Kirim PIN ATM Anda ke nomor ini.")))
+	run := startPoller(t, in, db, PollerOpts{URL: dc.URL()})
+	waitInbound(t, db, 3)
+	run.stop()
+	_, es := thread(t, store, first.Ticket)
+	var response, note *tickets.Entry
+	for i := range es {
+		switch {
+		case strings.Contains(es[i].Body, "bantuan cair"):
+			response = &es[i]
+		case strings.Contains(es[i].Body, "PIN ATM"):
+			note = &es[i]
+		}
+	}
+	if response == nil || response.Kind != tickets.KindResponse || response.AgentID.Int64 != int64(agent.ID) || response.Auth.String != "dkim" && response.Auth.String != "dmarc" {
+		t.Errorf("the signed reply: %+v", response)
+	}
+	if note == nil || note.Kind != tickets.KindNote || note.AgentID.Valid || note.Auth.String != "none" {
+		t.Errorf("the forged reply: %+v", note)
+	}
 }

@@ -613,8 +613,9 @@ func TestIMAPPollerRetriesWhenTheDatabaseRefuses(t *testing.T) {
 	// A reply to the refused mail, in the same batch: delivering it first
 	// would open a ticket of its own instead of threading.
 	refusedID := regexp.MustCompile(`Message-ID: <([^>]+)>`).FindSubmatch(refused)[1]
-	reply := []byte(fmt.Sprintf("From: kabid@dinsos.example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Re: tambahan\r\n"+
-		"Message-ID: <reply-to-refused@example.id>\r\nIn-Reply-To: <%s>\r\n\r\nData tambahan.\r\n", refusedID))
+	refusedFrom := regexp.MustCompile(`<(warga\d+@example.id)>`).FindSubmatch(refused)[1]
+	reply := []byte(fmt.Sprintf("From: %s\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Re: tambahan\r\n"+
+		"Message-ID: <reply-to-refused@example.id>\r\nIn-Reply-To: <%s>\r\n\r\nData tambahan.\r\n", refusedFrom, refusedID))
 	srv.deliver(t, "INBOX", reply)
 	srv.deliver(t, "INBOX", citizenMail("independent"))
 	in, _, db := newTestIntake(t)
@@ -912,8 +913,9 @@ func TestIMAPConcurrentBatchKeepsThreads(t *testing.T) {
 	for i := 0; i < n; i++ {
 		srv.deliver(t, "INBOX", []byte(fmt.Sprintf("From: warga%d@example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Keluhan %d\r\n"+
 			"Message-ID: <orig-%d@example.id>\r\n\r\nKeluhan nomor %d.\r\n", i%5, i, i, i)))
-		srv.deliver(t, "INBOX", []byte(fmt.Sprintf("From: kantor%d@example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Re: Keluhan %d\r\n"+
-			"Message-ID: <reply-%d@example.id>\r\nIn-Reply-To: <orig-%d@example.id>\r\n\r\nTambahan untuk %d.\r\n", i, i, i, i, i)))
+		// The citizen's own reply, threading on the Message-ID alone.
+		srv.deliver(t, "INBOX", []byte(fmt.Sprintf("From: warga%d@example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Re: Keluhan %d\r\n"+
+			"Message-ID: <reply-%d@example.id>\r\nIn-Reply-To: <orig-%d@example.id>\r\n\r\nTambahan untuk %d.\r\n", i%5, i, i, i, i)))
 	}
 	in, _, db := newTestIntake(t)
 	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap"), BatchSize: 50})

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/kemsos/helpdesk/tickets"
@@ -30,9 +31,15 @@ const (
 	OutcomeForward  = "forward"  // a new ticket from a letter an agent forwarded
 	OutcomeReply    = "reply"    // a message on an existing ticket
 	OutcomeResponse = "response" // an agent's response from their mail client
+	OutcomeNote     = "note"     // an internal note: an agent's #note, or agent mail that could not be verified
 	OutcomeBounce   = "bounce"   // a delivery report
-	OutcomeIgnored  = "ignored"  // stored raw only: our own mail, an unthreaded auto-reply
-	OutcomeFailed   = "failed"   // stored raw, with a ticket saying it could not be read
+	OutcomeIgnored  = "ignored"  // stored raw only: our own mail coming back (a loop)
+	// The outcomes below file no ticket: the message is kept and listed,
+	// with the reason, in the agents' "mail not filed" page.
+	OutcomeAutomatic  = "automatic"  // an auto-reply that belongs to no ticket
+	OutcomeUnverified = "unverified" // mail from an agent's address that could not be verified and threads nowhere
+	OutcomeRefused    = "refused"    // an agent's mail about a ticket they may no longer work on
+	OutcomeFailed     = "failed"     // stored raw, with a ticket saying it could not be read
 )
 
 // Result is what became of a delivered message.
@@ -41,9 +48,11 @@ type Result struct {
 	Ticket    string // number, "" when none
 	EntryID   int64
 	InboundID int64
-	// Duplicate: the message was stored before (same Message-ID, or same
-	// mailbox UID); nothing new was written.
+	// Duplicate: the same letter was stored before (same Message-ID and
+	// content, or same mailbox UID); nothing new was written.
 	Duplicate bool
+	// Auth is what was authenticated about the sender.
+	Auth Verdict
 
 	ticketID int64
 }
@@ -62,6 +71,9 @@ type IntakeOpts struct {
 	Limits  Limits
 	// Backdate opens tickets at the letter's Date (archive imports).
 	Backdate bool
+	// Auth decides what is authenticated about a sender; nil checks DKIM
+	// and DMARC with the system's resolver.
+	Auth *Authenticator
 }
 
 // Intake turns raw mail into tickets and replies, each message exactly once.
@@ -73,16 +85,21 @@ type Intake struct {
 	max   int64
 	lim   Limits
 	back  bool
+	auth  *Authenticator
 }
 
 // NewIntake returns an Intake storing into store.
 func NewIntake(store *tickets.Store, o IntakeOpts) *Intake {
-	in := &Intake{store: store, ids: tickets.MessageIDs{Secret: o.Secret}, log: o.Log, own: map[string]bool{}, max: o.MaxSize, lim: o.Limits, back: o.Backdate}
+	in := &Intake{store: store, ids: tickets.MessageIDs{Secret: o.Secret}, log: o.Log, own: map[string]bool{}, max: o.MaxSize,
+		lim: o.Limits, back: o.Backdate, auth: o.Auth}
 	if in.log == nil {
 		in.log = slog.New(slog.DiscardHandler)
 	}
 	if in.max <= 0 {
 		in.max = 25 << 20
+	}
+	if in.auth == nil {
+		in.auth = NewAuthenticator(AuthOpts{})
 	}
 	for _, a := range o.OwnAddresses {
 		if e := tickets.NormalizeEmail(a); e != "" {
@@ -96,23 +113,47 @@ func NewIntake(store *tickets.Store, o IntakeOpts) *Intake {
 // so that agents still see them.
 const unknownSender = "unknown-sender@invalid"
 
+// delivery is one message on its way in: what it claims (the parsed
+// message), what is authenticated about it, and what became of it.
+type delivery struct {
+	m       *Message
+	cut     string // why the message was cut, "" when whole
+	src     Source
+	from    string // the sender's address as claimed, normalized
+	verdict Verdict
+	// digest identifies the letter (sender, subject, text, attachments);
+	// textDigest its text alone, for the loop guard.
+	digest, textDigest []byte
+	key                string
+	// reusedOf, when set, says which earlier letter this one's Message-ID
+	// belongs to.
+	reusedOf string
+	// department is whose agents see a message that files no ticket.
+	department int
+	// filedBy is the agent filing a stored message from the panel.
+	filedBy *tickets.Agent
+	res     Result
+}
+
 // Deliver stores raw and acts on it in one transaction. A nil error means
 // it is committed; an error means nothing was, and the caller must offer
 // the message again later (and not flag it on the server).
 func (in *Intake) Deliver(ctx context.Context, raw []byte, src Source) (Result, error) {
 	m, cut := in.parse(raw)
-	key := dedupKey(m.MessageID, raw)
+	d := &delivery{m: m, cut: cut, src: src, from: tickets.NormalizeEmail(m.From.Email), key: dedupKey(m.MessageID, raw)}
+	d.digest, d.textDigest = contentDigests(m, raw, cut)
+	// Authentication may ask DNS: never while holding a transaction.
+	d.verdict = in.verdict(ctx, raw, m, d.from)
 	stored := raw
 	if cut != "" {
 		stored = headerBlock(raw, 1<<20)
 	}
-	var res Result
 	var err error
 	// Concurrent deliveries can deadlock on shared rows (two new mails
 	// naming the same people in another order); PostgreSQL aborts one
 	// (class 40), which simply runs again.
 	for try := 0; ; try++ {
-		err = in.deliverTx(ctx, m, cut, key, stored, raw, src, &res)
+		err = in.deliverTx(ctx, d, stored, len(raw))
 		if !tickets.IsRetryable(err) || try == 4 || ctx.Err() != nil {
 			break
 		}
@@ -120,55 +161,58 @@ func (in *Intake) Deliver(ctx context.Context, raw []byte, src Source) (Result, 
 	if err != nil {
 		return Result{}, fmt.Errorf("ingest: deliver: %w", err)
 	}
-	if !res.Duplicate {
-		in.log.Info("mail stored", "mailbox", src.Mailbox, "uid", src.UID, "message_id", m.MessageID, "outcome", res.Outcome, "ticket", res.Ticket)
+	d.res.Auth = d.verdict
+	if !d.res.Duplicate {
+		in.log.Info("mail stored", "mailbox", src.Mailbox, "uid", src.UID, "message_id", m.MessageID, "outcome", d.res.Outcome,
+			"ticket", d.res.Ticket, "auth", d.verdict.Method)
 	}
-	return res, nil
+	return d.res, nil
+}
+
+// verdict is what is authenticated about the message's sender. Only an
+// address of the From field itself can be: the one DMARC aligns with.
+func (in *Intake) verdict(ctx context.Context, raw []byte, m *Message, from string) Verdict {
+	if from == "" {
+		return Verdict{Method: AuthNone, Detail: "the message has no sender address"}
+	}
+	if m.FromHeader != "From" {
+		return Verdict{Method: AuthNone, Detail: "the sender's address was not in the From field but in " + m.FromHeader}
+	}
+	return in.auth.Check(ctx, raw, from)
 }
 
 // deliverTx is one attempt of Deliver, in one transaction.
-func (in *Intake) deliverTx(ctx context.Context, m *Message, cut, key string, stored, raw []byte, src Source, resp *Result) error {
-	var res Result
-	err := in.store.InTx(ctx, func(tx *tickets.Tx) error {
-		res = Result{}
-		var midArg any
-		if m.MessageID != "" {
-			midArg = m.MessageID
-		}
-		p := in.store.Prep(tx)
-		err := p.GetContext(ctx, &res.InboundID, `
-			INSERT INTO inbound_messages (dedup_key, message_id, mailbox, raw, size)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-			key, midArg, src.Mailbox, stored, len(raw))
-		if errors.Is(err, sql.ErrNoRows) {
-			return in.duplicate(ctx, tx, key, src, &res)
-		}
-		if err != nil {
+func (in *Intake) deliverTx(ctx context.Context, d *delivery, stored []byte, size int) error {
+	return in.store.InTx(ctx, func(tx *tickets.Tx) error {
+		d.res, d.reusedOf, d.department = Result{}, "", 0
+		fresh, err := in.record(ctx, tx, d, stored, size)
+		if err != nil || !fresh {
 			return err
 		}
-		if src.UID != 0 {
+		p := in.store.Prep(tx)
+		if d.src.UID != 0 {
 			if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
-				ON CONFLICT DO NOTHING`, src.Mailbox, src.UIDValidity, src.UID, res.InboundID); err != nil {
+				ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, d.res.InboundID); err != nil {
 				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT act"); err != nil {
 			return err
 		}
-		note, err := in.act(ctx, tx, m, cut, src, &res)
+		note, err := in.act(ctx, tx, d)
 		if err != nil {
 			if tickets.IsTransient(err) || ctx.Err() != nil {
 				return err
 			}
 			// The message is valid mail the rules could not place (or a bug):
 			// never drop it. Keep it as a ticket agents will see.
-			in.log.Error("intake: could not act on message, keeping it as a ticket", "message_id", m.MessageID, "mailbox", src.Mailbox, "err", err)
+			in.log.Error("intake: could not act on message, keeping it as a ticket", "message_id", d.m.MessageID, "mailbox", d.src.Mailbox, "err", err)
 			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
 				return rerr
 			}
-			res = Result{InboundID: res.InboundID}
+			d.res = Result{InboundID: d.res.InboundID}
 			why := err.Error()
-			if note, err = in.openFailed(ctx, tx, m, why, &res); err != nil {
+			if note, err = in.openFailed(ctx, tx, d, why); err != nil {
 				if tickets.IsTransient(err) || ctx.Err() != nil {
 					return err
 				}
@@ -178,28 +222,86 @@ func (in *Intake) deliverTx(ctx context.Context, m *Message, cut, key string, st
 				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
 					return rerr
 				}
-				res = Result{InboundID: res.InboundID, Outcome: OutcomeFailed}
+				d.res = Result{InboundID: d.res.InboundID, Outcome: OutcomeFailed}
 				note = "could not be filed: " + why + "; then: " + err.Error()
 			}
 		}
-		var ticketID, entryID any
-		if res.ticketID != 0 {
-			ticketID = res.ticketID
+		if d.reusedOf != "" {
+			note += "; it reuses the Message-ID of another letter (" + d.reusedOf + ")"
 		}
-		if res.EntryID != 0 {
-			entryID = res.EntryID
+		if d.res.ticketID == 0 && d.department == 0 {
+			if d.department, err = in.store.In(tx).DepartmentFor(ctx, recipients(d.m, d.src)); err != nil {
+				return err
+			}
 		}
-		_, err = p.ExecContext(ctx, `UPDATE inbound_messages SET outcome = $2, note = $3, ticket_id = $4, entry_id = $5 WHERE id = $1`,
-			res.InboundID, res.Outcome, note, ticketID, entryID)
+		_, err = p.ExecContext(ctx, `UPDATE inbound_messages SET outcome = $2, note = $3, ticket_id = $4, entry_id = $5,
+			auth = $6, auth_detail = $7, department_id = $8 WHERE id = $1`,
+			d.res.InboundID, d.res.Outcome, note, nullID(d.res.ticketID), nullID(d.res.EntryID),
+			string(d.verdict.Method), d.verdict.Detail, nullID(int64(d.department)))
 		return err
 	})
-	*resp = res
-	return err
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// record stores the raw message under its identity, once, and reports
+// whether it is new. The same letter again (same Message-ID and same
+// content) is a duplicate: d.res then describes the stored one. A
+// different letter reusing a Message-ID (broken mailers, scanners and
+// notification systems do) is stored as its own, under a key that adds
+// its digest, and d.reusedOf names the earlier one.
+func (in *Intake) record(ctx context.Context, tx *tickets.Tx, d *delivery, stored []byte, size int) (bool, error) {
+	p := in.store.Prep(tx)
+	key := d.key
+	for {
+		err := p.GetContext(ctx, &d.res.InboundID, `
+			INSERT INTO inbound_messages (dedup_key, message_id, mailbox, raw, size, digest, sender, subject, text_digest)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+			key, nullString(d.m.MessageID), d.src.Mailbox, stored, size, d.digest, d.from, validUTF8(d.m.Subject), d.textDigest)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return false, err
+		}
+		var prev struct {
+			ID     int64          `db:"id"`
+			Digest []byte         `db:"digest"`
+			Ticket sql.NullString `db:"number"`
+		}
+		if err := tx.GetContext(ctx, &prev, `SELECT m.id, m.digest, t.number FROM inbound_messages m LEFT JOIN tickets t ON t.id = m.ticket_id
+			WHERE m.dedup_key = $1`, key); err != nil {
+			return false, err
+		}
+		// Rows stored before digests existed keep the old rule: one
+		// Message-ID, one letter.
+		if key != d.key || d.m.MessageID == "" || prev.Digest == nil || bytes.Equal(prev.Digest, d.digest) {
+			return false, in.duplicate(ctx, tx, key, d)
+		}
+		d.reusedOf = "stored message " + strconv.FormatInt(prev.ID, 10)
+		if prev.Ticket.Valid {
+			d.reusedOf += ", ticket #" + prev.Ticket.String
+		}
+		key = d.key + "#" + hex.EncodeToString(d.digest[:16])
+	}
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // duplicate records a message seen again: under another mailbox UID it is
 // the same mail, so only the UID is remembered (for flagging).
-func (in *Intake) duplicate(ctx context.Context, tx *tickets.Tx, key string, src Source, res *Result) error {
+func (in *Intake) duplicate(ctx context.Context, tx *tickets.Tx, key string, d *delivery) error {
+	res := &d.res
 	res.Duplicate = true
 	var row struct {
 		ID      int64          `db:"id"`
@@ -212,9 +314,9 @@ func (in *Intake) duplicate(ctx context.Context, tx *tickets.Tx, key string, src
 		return err
 	}
 	res.InboundID, res.Outcome, res.Ticket, res.EntryID = row.ID, row.Outcome, row.Ticket.String, row.Entry.Int64
-	if src.UID != 0 {
+	if d.src.UID != 0 {
 		_, err := tx.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, src.Mailbox, src.UIDValidity, src.UID, row.ID)
+			ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, row.ID)
 		return err
 	}
 	return nil
@@ -257,308 +359,31 @@ func dedupKey(messageID string, raw []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// act applies the threading, loop and forward rules of DESIGN.md.
-func (in *Intake) act(ctx context.Context, tx *tickets.Tx, m *Message, cut string, src Source, res *Result) (string, error) {
-	from := tickets.NormalizeEmail(m.From.Email)
-	if in.own[from] {
-		res.Outcome = OutcomeIgnored
-		return "mail from the helpdesk's own address (a loop)", nil
+// contentDigests identify a letter by what its sender wrote (From,
+// subject, text, attachments; the raw body too when only the headers were
+// read), and its text alone, stripped of quoted history, for the loop
+// guard's "the same words again". The text digest is nil for an empty text.
+func contentDigests(m *Message, raw []byte, cut string) (letter, text []byte) {
+	h := sha256.New()
+	for _, f := range []string{m.From.Email, m.Subject, m.Text, m.HTML} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
 	}
-	if _, _, ours := in.ids.Verify(m.MessageID); ours {
-		res.Outcome = OutcomeIgnored
-		return "the helpdesk's own mail came back (a loop)", nil
+	for _, a := range m.Attachments {
+		sum := sha256.Sum256(a.Data)
+		h.Write(sum[:])
 	}
-	if m.Auto == Bounced {
-		return in.bounce(ctx, tx, m, res)
-	}
-	t, how, err := in.thread(ctx, tx, m, from)
-	if err != nil {
-		return "", err
-	}
-	if t != nil {
-		return in.reply(ctx, tx, t, how, m, cut, res)
-	}
-	if m.Auto == AutoReply {
-		// An out-of-office answer that threads nowhere would open a ticket
-		// that answers itself: keep it raw only.
-		res.Outcome = OutcomeIgnored
-		return "an automatic reply that belongs to no ticket", nil
-	}
-	return in.open(ctx, tx, m, cut, src, res)
-}
-
-// thread finds the ticket a message belongs to, in DESIGN.md's order:
-// (1) References / In-Reply-To naming a Message-ID the helpdesk sent or
-// stored, (2) the subject's [#NNNNNN] token when the sender takes part in
-// that ticket. how says which rule matched.
-func (in *Intake) thread(ctx context.Context, tx *tickets.Tx, m *Message, from string) (*tickets.Ticket, string, error) {
-	// References before In-Reply-To, newest reference first: the closest
-	// ancestor decides when a thread was merged.
-	var ids []string
-	for i := len(m.References) - 1; i >= 0; i-- {
-		ids = append(ids, m.References[i])
-	}
-	ids = append(ids, m.InReplyTo...)
-	for _, id := range ids {
-		// Our own ids carry their ticket, signed: they thread even when
-		// the stored id is gone or a client rewrote References.
-		if num, _, ok := in.ids.Verify(id); ok {
-			t, err := in.store.TicketByNumber(ctx, num)
-			if err == nil {
-				return t, "message-id", nil
-			}
-			if !errors.Is(err, tickets.ErrNotFound) {
-				return nil, "", err
-			}
-		}
-	}
-	if t, err := in.store.TicketByMessageID(ctx, ids...); err == nil {
-		return t, "message-id", nil
-	} else if !errors.Is(err, tickets.ErrNotFound) {
-		return nil, "", err
-	}
-	if num, ok := TicketToken(m.Subject); ok {
-		t, err := in.store.TicketByNumber(ctx, num)
-		if errors.Is(err, tickets.ErrNotFound) {
-			return nil, "", nil
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		role, err := in.store.Participant(ctx, t, from)
-		if err != nil {
-			return nil, "", err
-		}
-		if role != tickets.RoleNone {
-			return t, "subject", nil
-		}
-		// A stranger quoting a number does not get into someone else's
-		// ticket: theirs becomes a new one.
-	}
-	return nil, "", nil
-}
-
-// reply posts a threaded message: an agent's response, the owner's or a
-// collaborator's message, or automated mail kept quietly.
-func (in *Intake) reply(ctx context.Context, tx *tickets.Tx, t *tickets.Ticket, how string, m *Message, cut string, res *Result) (string, error) {
-	res.Ticket, res.ticketID = t.Number, t.ID
-	from := tickets.NormalizeEmail(m.From.Email)
-	role, err := in.store.Participant(ctx, t, from)
-	if err != nil {
-		return "", err
-	}
-	body := StripQuoted(m.Text)
 	if cut != "" {
-		body = strings.TrimSpace(body + "\n\n[" + cut + "]")
+		_, body := splitHeader(raw)
+		sum := sha256.Sum256(body)
+		h.Write(sum[:])
 	}
-	p := tickets.Post{Body: body, BodyHTML: m.HTML, Attachments: attachments(m), Source: tickets.SourceEmail,
-		MessageID: m.MessageID, Headers: entryHeaders(m), Quiet: m.Auto.Automated()}
-	if role == tickets.RoleAgent && !m.Auto.Automated() {
-		agent, err := in.store.AgentByEmail(ctx, from)
-		if err != nil {
-			return "", err
-		}
-		// The agent wrote in their mail client: their quoted copy of the
-		// thread is not part of the response, nor is the HTML that holds it.
-		p.BodyHTML = ""
-		if strings.TrimSpace(p.Body) == "" && len(p.Attachments) == 0 {
-			p.Body = m.Text
-		}
-		e, err := in.store.RespondTx(ctx, tx, t.ID, agent, p)
-		if err != nil {
-			return "", err
-		}
-		res.Outcome, res.EntryID = OutcomeResponse, e.ID
-		return "response by " + agent.Email + " (" + how + ")", nil
+	letter = h.Sum(nil)
+	if words := strings.Join(strings.Fields(strings.ToLower(StripQuoted(m.Text))), " "); words != "" {
+		sum := sha256.Sum256([]byte(words))
+		text = sum[:]
 	}
-	var u *tickets.User
-	switch role {
-	case tickets.RoleOwner, tickets.RoleCollaborator:
-		if u, err = in.store.UserByEmail(ctx, from); err != nil {
-			return "", err
-		}
-	default:
-		if from == "" {
-			from = unknownSender
-		}
-		// Rule 1 matched: the sender holds a Message-ID of this ticket's
-		// mail (someone the citizen forwarded it to, or their other
-		// address). They join as a collaborator, as osTicket does.
-		if u, err = in.store.AddCollaborator(ctx, tx, t.ID, tickets.Address{Email: from, Name: m.From.Name}); err != nil {
-			return "", err
-		}
-	}
-	e, err := in.store.AddMessageTx(ctx, tx, t.ID, u, p)
-	if err != nil {
-		return "", err
-	}
-	res.Outcome, res.EntryID = OutcomeReply, e.ID
-	note := "reply (" + how + ")"
-	if m.Auto.Automated() {
-		note = "automated " + m.Auto.String() + " stored quietly (" + how + ")"
-	}
-	return note, nil
-}
-
-// open makes a new ticket: the sender's, or, for a letter an agent
-// forwarded, the original sender's.
-func (in *Intake) open(ctx context.Context, tx *tickets.Tx, m *Message, cut string, src Source, res *Result) (string, error) {
-	from := tickets.NormalizeEmail(m.From.Email)
-	req := tickets.OpenRequest{
-		Owner: tickets.Address{Email: from, Name: m.From.Name}, Subject: ticketSubject(m.Subject), Body: m.Text,
-		BodyHTML: m.HTML, Source: tickets.SourceEmail, Attachments: attachments(m), MessageID: m.MessageID,
-		Headers: entryHeaders(m), Quiet: m.Auto.Automated() || m.EmptyReturnPath,
-	}
-	res.Outcome = OutcomeOpened
-	note := "new ticket"
-	agent, err := in.store.AgentByEmail(ctx, from)
-	switch {
-	case err == nil && agent.Active && m.Forward != nil:
-		req.ForwardedBy = agent
-		res.Outcome = OutcomeForward
-		if f := m.Forward; tickets.NormalizeEmail(f.From.Email) != "" && !in.own[tickets.NormalizeEmail(f.From.Email)] {
-			req.Owner = tickets.Address{Email: f.From.Email, Name: f.From.Name}
-			if s := ticketSubject(f.Subject); s != "" {
-				req.Subject = s
-			}
-			if strings.TrimSpace(f.Text) != "" {
-				req.Body = f.Text
-				req.BodyHTML = ""
-			}
-			note = "forwarded by " + agent.Email + " on behalf of " + tickets.NormalizeEmail(f.From.Email)
-		} else {
-			note = "forwarded by " + agent.Email + "; the original sender could not be found, so the ticket is the agent's"
-		}
-	case err != nil && !errors.Is(err, tickets.ErrNotFound):
-		return "", err
-	default:
-		for _, a := range append(append([]Address{}, m.To...), m.Cc...) {
-			e := tickets.NormalizeEmail(a.Email)
-			if e == "" || in.own[e] || e == from {
-				continue
-			}
-			if _, err := in.store.AgentByEmail(ctx, e); err == nil {
-				continue // agents follow tickets through their department
-			}
-			req.Collaborators = append(req.Collaborators, tickets.Address{Email: e, Name: a.Name})
-		}
-		if extra := len(req.Collaborators) - tickets.MaxCollaborators; extra > 0 {
-			// Thousands of Cc addresses would make every response a mass
-			// mailing from our domain: keep the first ones, say so.
-			req.Collaborators = req.Collaborators[:tickets.MaxCollaborators]
-			req.Body = strings.TrimSpace(req.Body + fmt.Sprintf("\n\n[%d more addresses in To/Cc were not added to this ticket; only the first %d receive its updates.]", extra, tickets.MaxCollaborators))
-		}
-	}
-	if req.Subject == "" {
-		req.Subject = "(tanpa subjek)"
-	}
-	if tickets.NormalizeEmail(req.Owner.Email) == "" {
-		req.Owner = tickets.Address{Email: unknownSender, Name: "Pengirim tidak dikenal"}
-		req.Quiet = true
-	}
-	if len(m.ParseErrors) > 0 || cut != "" {
-		req.Body = strings.TrimSpace(req.Body + "\n\n" + problemsNote(m, cut))
-	}
-	if strings.TrimSpace(req.Body) == "" && len(req.Attachments) == 0 {
-		req.Body = "(pesan kosong)"
-	}
-	topic, err := in.store.RouteFor(ctx, tx, recipients(m, src))
-	if err != nil {
-		return "", err
-	}
-	if topic != nil {
-		req.TopicID = topic.ID
-	}
-	if in.back && !m.Date.IsZero() && m.Date.Before(in.store.Now()) {
-		req.At = m.Date.UTC()
-	}
-	t, e, err := in.store.OpenTx(ctx, tx, req)
-	if err != nil {
-		return "", err
-	}
-	res.Ticket, res.ticketID, res.EntryID = t.Number, t.ID, e.ID
-	if m.Auto.Automated() {
-		note += " (automated " + m.Auto.String() + ": no autoresponse)"
-	}
-	return note, nil
-}
-
-// openFailed keeps a message the rules could not place as a ticket that
-// says so, with the raw message one click away for agents.
-func (in *Intake) openFailed(ctx context.Context, tx *tickets.Tx, m *Message, why string, res *Result) (string, error) {
-	owner := tickets.Address{Email: unknownSender, Name: "Pengirim tidak dikenal"}
-	if e := tickets.NormalizeEmail(m.From.Email); e != "" && !in.own[e] {
-		owner = tickets.Address{Email: e, Name: m.From.Name}
-	}
-	subject := ticketSubject(m.Subject)
-	if subject == "" {
-		subject = "(tanpa subjek)"
-	}
-	t, e, err := in.store.OpenTx(ctx, tx, tickets.OpenRequest{
-		Owner: owner, Subject: subject, Source: tickets.SourceEmail, Quiet: true,
-		Body: strings.TrimSpace(m.Text + "\n\n[The helpdesk could not file this message normally (" + why + "); the original is kept.]"),
-	})
-	if err != nil {
-		return "", err
-	}
-	res.Outcome, res.Ticket, res.ticketID, res.EntryID = OutcomeFailed, t.Number, t.ID, e.ID
-	return "could not be filed normally: " + why, nil
-}
-
-// bounce attaches a delivery report to the ticket whose mail bounced and
-// marks the failed addresses, so no more autoresponses go to them. A bounce
-// that belongs to no ticket opens none.
-func (in *Intake) bounce(ctx context.Context, tx *tickets.Tx, m *Message, res *Result) (string, error) {
-	res.Outcome = OutcomeBounce
-	b := m.Bounce
-	if b == nil {
-		b = &Bounce{}
-	}
-	if b.Permanent {
-		if err := in.store.MarkBouncing(ctx, tx, b.Recipients); err != nil {
-			return "", err
-		}
-	}
-	ids := append([]string{b.OriginalMessageID}, m.InReplyTo...)
-	ids = append(ids, m.References...)
-	var t *tickets.Ticket
-	for _, id := range ids {
-		if num, _, ok := in.ids.Verify(id); ok {
-			if found, err := in.store.TicketByNumber(ctx, num); err == nil {
-				t = found
-				break
-			}
-		}
-	}
-	if t == nil {
-		found, err := in.store.TicketByMessageID(ctx, ids...)
-		if err != nil && !errors.Is(err, tickets.ErrNotFound) {
-			return "", err
-		}
-		t = found
-	}
-	summary := fmt.Sprintf("Mail could not be delivered to %s", strings.Join(b.Recipients, ", "))
-	if len(b.Recipients) == 0 {
-		summary = "A delivery failure report arrived"
-	}
-	if b.Status != "" {
-		summary += " (status " + b.Status + ")"
-	}
-	if b.Diagnostic != "" {
-		summary += ": " + b.Diagnostic
-	}
-	if !b.Permanent {
-		summary += ". The failure may be temporary."
-	}
-	if t == nil {
-		return summary + "; it belongs to no ticket", nil
-	}
-	e, err := in.store.SystemNote(ctx, tx, t.ID, tickets.Post{Body: summary, Source: tickets.SourceEmail, MessageID: m.MessageID, Headers: entryHeaders(m)})
-	if err != nil {
-		return "", err
-	}
-	res.Ticket, res.ticketID, res.EntryID = t.Number, t.ID, e.ID
-	return summary, nil
+	return letter, text
 }
 
 // ticketSubject is a mail subject as a ticket's: without reply prefixes

@@ -101,20 +101,40 @@ func TestSameMessageTwiceIsStoredOnce(t *testing.T) {
 func TestReplyThreadsByInReplyToOnly(t *testing.T) {
 	in, s, _ := newTestIntake(t)
 	first := deliver(t, in, newComplaint("c1@example.id"))
-	// Another address (the citizen's office account), no token in the
-	// subject: the Message-ID alone threads it.
+	// No token in the subject: the Message-ID alone threads it.
 	res := deliver(t, in, msg("Ini data tambahan.\n\nOn Thu, 26 Nov 2026 Siti wrote:\n> Dengan hormat",
-		"From: siti.kantor@example.id", "Subject: Re: Bantuan PKH", "Message-ID: <r1@example.id>", "In-Reply-To: <c1@example.id>"))
+		"From: siti@example.id", "Subject: Re: Bantuan PKH", "Message-ID: <r1@example.id>", "In-Reply-To: <c1@example.id>"))
 	if res.Outcome != OutcomeReply || res.Ticket != first.Ticket {
 		t.Fatalf("reply %+v, want on %s", res, first.Ticket)
 	}
-	tk, es := thread(t, s, first.Ticket)
-	last := es[len(es)-1]
-	if last.Body != "Ini data tambahan." {
+	_, es := thread(t, s, first.Ticket)
+	if last := es[len(es)-1]; last.Body != "Ini data tambahan." {
 		t.Errorf("quoted history not stripped: %q", last.Body)
 	}
-	if len(tk.Collaborators) != 2 {
-		t.Errorf("the replying address did not join: %v", tk.Collaborators)
+}
+
+func TestStrangerNamingATicketsMessageIDGetsATicketOfTheirOwn(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	first := deliver(t, in, newComplaint("c1@example.id"))
+	// Someone who holds the citizen's Message-ID (her office account, or
+	// anyone she forwarded her mail to) does not join her ticket.
+	res := deliver(t, in, msg("Ini data tambahan.", "From: siti.kantor@example.id", "Subject: Re: Bantuan PKH",
+		"Message-ID: <r1@example.id>", "In-Reply-To: <c1@example.id>"))
+	if res.Outcome != OutcomeOpened || res.Ticket == first.Ticket {
+		t.Fatalf("stranger's reply %+v: it must open a ticket of its own", res)
+	}
+	tk, _ := thread(t, s, first.Ticket)
+	for _, c := range tk.Collaborators {
+		if c.Email == "siti.kantor@example.id" {
+			t.Error("the stranger became a collaborator of the citizen's ticket")
+		}
+	}
+	own, es := thread(t, s, res.Ticket)
+	if own.RefersToNumber.String != first.Ticket {
+		t.Errorf("the new ticket does not refer to #%s: %+v", first.Ticket, own.RefersToNumber)
+	}
+	if !strings.Contains(es[len(es)-1].Body, "refers to ticket #"+first.Ticket) {
+		t.Errorf("no note for agents: %q", es[len(es)-1].Body)
 	}
 }
 
@@ -139,16 +159,36 @@ func TestReplyByTokenNeedsAParticipant(t *testing.T) {
 	}
 }
 
-func TestOwnerReplyReopensResolvedTicket(t *testing.T) {
+func TestOwnerReplyReopensResolvedTicketOnlyWhenVerified(t *testing.T) {
 	in, s, _ := newTestIntake(t)
 	first := deliver(t, in, newComplaint("c1@example.id"))
 	tk, _ := thread(t, s, first.Ticket)
 	if err := s.SetStatus(bg, tk.ID, tickets.System, tickets.StatusResolved); err != nil {
 		t.Fatal(err)
 	}
-	deliver(t, in, msg("Masih belum cair.", "From: siti@example.id", "Subject: Re: [#"+first.Ticket+"]", "Message-ID: <r4@example.id>"))
+	// A token alone, from a domain that signs nothing: anyone could have
+	// written it. It is kept on the ticket, but reopens nothing.
+	res := deliver(t, in, msg("Masih belum cair.", "From: siti@example.id", "Subject: Re: [#"+first.Ticket+"]", "Message-ID: <r4@example.id>"))
+	tk, es := thread(t, s, first.Ticket)
+	if res.Outcome != OutcomeReply || tk.Status != tickets.StatusResolved {
+		t.Fatalf("unverified reply: %+v, status %s", res, tk.Status)
+	}
+	if last := es[len(es)-1]; last.Kind != tickets.KindNote || !strings.Contains(last.Body, "did not reopen") {
+		t.Errorf("agents are not told: %s %q", last.Kind, last.Body)
+	}
+	// Her answer to the resolution notice names a Message-ID minted for
+	// her: proof she received it.
+	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
+	deliver(t, in, msg("Masih belum cair, mohon dicek lagi.", "From: siti@example.id", "Subject: Re: [#"+first.Ticket+"] Selesai",
+		"Message-ID: <r5@example.id>", "In-Reply-To: <"+ids.New(first.Ticket, 9, "siti@example.id")+">"))
 	if tk, _ = thread(t, s, first.Ticket); tk.Status != tickets.StatusOpen {
-		t.Errorf("status %s", tk.Status)
+		t.Errorf("verified reply: status %s", tk.Status)
+	}
+	// So does a DMARC pass reported by the receiving server.
+	s.SetStatus(bg, tk.ID, tickets.System, tickets.StatusClosed)
+	deliver(t, in, authenticated(msg("Sekali lagi.", "From: siti@example.id", "Subject: [#"+first.Ticket+"]", "Message-ID: <r6@example.id>"), "example.id"))
+	if tk, _ = thread(t, s, first.Ticket); tk.Status != tickets.StatusOpen {
+		t.Errorf("DMARC-verified reply: status %s", tk.Status)
 	}
 }
 
@@ -166,7 +206,7 @@ func TestOutOfOfficePingPongStaysQuiet(t *testing.T) {
 	// Ten out-of-office answers to the helpdesk's notice, threading by
 	// In-Reply-To: kept, quietly, without reopening.
 	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
-	notice := ids.New(first.Ticket, 1)
+	notice := ids.New(first.Ticket, 1, "siti@example.id")
 	for i := 0; i < 10; i++ {
 		res := deliver(t, in, msg("Saya sedang cuti sampai 1 Desember.", "From: siti@example.id",
 			"Subject: Balasan otomatis: [#"+first.Ticket+"] Bantuan PKH", "Auto-Submitted: auto-replied",
@@ -183,10 +223,14 @@ func TestOutOfOfficePingPongStaysQuiet(t *testing.T) {
 	if tk, _ = thread(t, s, first.Ticket); tk.Status != tickets.StatusResolved {
 		t.Errorf("auto-replies reopened the ticket: %s", tk.Status)
 	}
-	// One that threads nowhere opens nothing.
+	// One that threads nowhere opens nothing, and is listed for agents.
 	res := deliver(t, in, msg("Out of office", "From: x@example.id", "Subject: Out of Office: hello", "Auto-Submitted: auto-replied", "Message-ID: <ooo-x@example.id>"))
-	if res.Outcome != OutcomeIgnored || res.Ticket != "" {
+	if res.Outcome != OutcomeAutomatic || res.Ticket != "" {
 		t.Errorf("unthreaded auto-reply %+v", res)
+	}
+	list, _, err := in.Unfiled(bg, UnfiledFilter{Outcome: OutcomeAutomatic})
+	if err != nil || len(list) != 1 || list[0].Sender != "x@example.id" || list[0].Note == "" {
+		t.Errorf("the automatic mail list: %+v %v", list, err)
 	}
 }
 
@@ -195,7 +239,7 @@ func TestLoopsFromOurOwnMailAreIgnored(t *testing.T) {
 	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
 	for _, raw := range [][]byte{
 		msg("notice", "From: Helpdesk <HELPDESK@kemsos.go.id>", "Subject: [#123456] x", "Message-ID: <a@kemsos.go.id>"),
-		msg("notice", "From: relay@example.id", "Subject: x", "Message-ID: <"+ids.New("123456", 3)+">"),
+		msg("notice", "From: relay@example.id", "Subject: x", "Message-ID: <"+ids.New("123456", 3, "someone@example.id")+">"),
 	} {
 		if res := deliver(t, in, raw); res.Outcome != OutcomeIgnored {
 			t.Errorf("loop not ignored: %+v", res)
@@ -210,7 +254,7 @@ func TestBounceAttachesToTicketAndMarksAddress(t *testing.T) {
 	in, s, _ := newTestIntake(t)
 	first := deliver(t, in, newComplaint("c1@example.id"))
 	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
-	notice := ids.New(first.Ticket, 2)
+	notice := ids.New(first.Ticket, 2, "kabid@dinsos-klaten.go.id")
 	dsn := "From: MAILER-DAEMON@mx.example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
 		"Message-ID: <bounce1@mx.example.id>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n" +
@@ -240,6 +284,32 @@ func TestBounceAttachesToTicketAndMarksAddress(t *testing.T) {
 	}
 }
 
+func TestForgedBounceMarksNobody(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	first := deliver(t, in, newComplaint("c1@example.id"))
+	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
+	report := func(id, failed, mid string) []byte {
+		return []byte("From: MAILER-DAEMON@mx.attacker.example\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Undelivered Mail\r\n" +
+			"Message-ID: <" + mid + ">\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n" +
+			"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.attacker.example\r\n\r\n" +
+			"Final-Recipient: rfc822; " + failed + "\r\nAction: failed\r\nStatus: 5.1.1\r\n" +
+			"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <" + id + ">\r\n--b--\r\n")
+	}
+	// A report naming no mail we sent, and one naming a mail we sent to
+	// someone else: neither marks the citizen.
+	deliver(t, in, report("made-up@kemsos.go.id", "siti@example.id", "fb1@x"))
+	deliver(t, in, report(ids.New(first.Ticket, 1, "kabid@dinsos-klaten.go.id"), "siti@example.id", "fb2@x"))
+	if u, _ := s.UserByEmail(bg, "siti@example.id"); u.BouncingAt.Valid {
+		t.Fatal("a forged delivery report marked the citizen as bouncing")
+	}
+	list, _, _ := in.Unfiled(bg, UnfiledFilter{Outcome: OutcomeBounce})
+	if len(list) != 1 || !strings.Contains(list[0].Note, "names no mail the helpdesk sent") {
+		t.Errorf("the report about nothing we sent is not listed with its reason: %+v", list)
+	}
+}
+
 func TestAgentReplyBecomesResponse(t *testing.T) {
 	in, s, _ := newTestIntake(t)
 	agent, err := s.CreateAgent(bg, tickets.NewAgent{Email: "budi@kemsos.go.id", Name: "Budi", Departments: []string{"Support"}})
@@ -248,7 +318,7 @@ func TestAgentReplyBecomesResponse(t *testing.T) {
 	}
 	first := deliver(t, in, newComplaint("c1@example.id"))
 	ids := tickets.MessageIDs{Secret: testSecret, Domain: "kemsos.go.id"}
-	alert := ids.New(first.Ticket, 1)
+	alert := ids.New(first.Ticket, 1, "budi@kemsos.go.id")
 	res := deliver(t, in, msg("Sudah kami teruskan ke Dinsos Klaten.\n\n##- Ketik balasan di atas baris ini -##\nTiket baru dari Siti...",
 		"From: Budi <budi@kemsos.go.id>", "Subject: Re: [#"+first.Ticket+"] Bantuan PKH", "Message-ID: <a1@kemsos.go.id>", "References: <"+alert+">"))
 	if res.Outcome != OutcomeResponse {
@@ -272,10 +342,10 @@ func TestAgentReplyBecomesResponse(t *testing.T) {
 func TestStaffForwardOpensTicketForOriginalSender(t *testing.T) {
 	in, s, _ := newTestIntake(t)
 	agent, _ := s.CreateAgent(bg, tickets.NewAgent{Email: "budi@kemsos.go.id", Name: "Budi", Departments: []string{"Support"}})
-	raw := msg("Mohon ditindaklanjuti.\n\n---------- Pesan terusan ----------\nDari: Kepala Dinas Sosial <kadinsos@klatenkab.go.id>\n"+
+	raw := authenticated(msg("Mohon ditindaklanjuti.\n\n---------- Pesan terusan ----------\nDari: Kepala Dinas Sosial <kadinsos@klatenkab.go.id>\n"+
 		"Tanggal: Rab, 25 Nov 2026 10.00\nSubjek: Permintaan pindah alamat VPN\nKepada: budi@kemsos.go.id\n\n"+
 		"Dengan hormat, mohon pemindahan jaringan VPN kantor PPKH.\n",
-		"From: Budi <budi@kemsos.go.id>", "To: helpdesk@kemsos.go.id", "Subject: Fwd: Permintaan pindah alamat VPN", "Message-ID: <f1@kemsos.go.id>")
+		"From: Budi <budi@kemsos.go.id>", "To: helpdesk@kemsos.go.id", "Subject: Fwd: Permintaan pindah alamat VPN", "Message-ID: <f1@kemsos.go.id>"), "kemsos.go.id")
 	res := deliver(t, in, raw)
 	if res.Outcome != OutcomeForward {
 		t.Fatalf("forward %+v", res)
@@ -296,7 +366,7 @@ func TestStaffForwardOpensTicketForOriginalSender(t *testing.T) {
 func TestAgentForwardWithoutOriginalSenderIsTheAgents(t *testing.T) {
 	in, s, _ := newTestIntake(t)
 	s.CreateAgent(bg, tickets.NewAgent{Email: "budi@kemsos.go.id", Name: "Budi", Departments: []string{"Support"}})
-	res := deliver(t, in, msg("lihat di bawah", "From: budi@kemsos.go.id", "Subject: Fwd: surat", "Message-ID: <f2@kemsos.go.id>"))
+	res := deliver(t, in, authenticated(msg("lihat di bawah", "From: budi@kemsos.go.id", "Subject: Fwd: surat", "Message-ID: <f2@kemsos.go.id>"), "kemsos.go.id"))
 	tk, _ := thread(t, s, res.Ticket)
 	if res.Outcome != OutcomeForward || tk.OwnerEmail != "budi@kemsos.go.id" {
 		t.Errorf("%+v owner %s", res, tk.OwnerEmail)
@@ -379,5 +449,60 @@ func TestHugeCcListIsCappedAndSaidSo(t *testing.T) {
 	tk, es := thread(t, s, res.Ticket)
 	if len(tk.Collaborators) != tickets.MaxCollaborators || !strings.Contains(es[0].Body, "250 more addresses") {
 		t.Errorf("%d collaborators; body %q", len(tk.Collaborators), es[0].Body)
+	}
+}
+
+// TestReusedMessageIDIsStoredAsItsOwnLetter: two different letters with
+// one Message-ID (a broken mailer) are both stored and filed; the same
+// letter again, through another route, is a duplicate.
+func TestReusedMessageIDIsStoredAsItsOwnLetter(t *testing.T) {
+	in, s, db := newTestIntake(t)
+	one, err := os.ReadFile("testdata/mail/reused-msgid-1.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := os.ReadFile("testdata/mail/reused-msgid-2.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, r2 := deliver(t, in, one), deliver(t, in, two)
+	if r2.Duplicate || r2.Ticket == "" || r2.Ticket == r1.Ticket {
+		t.Fatalf("the second letter was lost or merged: %+v (first %+v)", r2, r1)
+	}
+	again, err := in.Deliver(bg, append([]byte("Received: from relay\r\n"), two...), Source{Mailbox: "pipe"})
+	if err != nil || !again.Duplicate || again.Ticket != r2.Ticket {
+		t.Errorf("the second letter again: %+v %v", again, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM inbound_messages`); n != 2 {
+		t.Errorf("%d stored, want 2", n)
+	}
+	_, es := thread(t, s, r2.Ticket)
+	if last := es[len(es)-1]; !strings.Contains(last.Body, "carries the Message-ID") {
+		t.Errorf("no note for agents on the second letter's ticket: %q", last.Body)
+	}
+	// A reply naming the Message-ID goes to the first letter's ticket.
+	reply := deliver(t, in, msg("Tambahan.", "From: siti@example.id", "Subject: Re: Bantuan", "Message-ID: <r-reuse@example.id>",
+		"In-Reply-To: <20250307080000.GA1234@mail.example.id>"))
+	if reply.Ticket != r1.Ticket {
+		t.Errorf("the reply went to %s, want the first letter's %s", reply.Ticket, r1.Ticket)
+	}
+}
+
+// TestMailAskingForNoAutoReplyStillGetsAgentsAlerted: X-Auto-Response-
+// Suppress is honoured for the citizen, and the ticket is a normal one.
+func TestMailAskingForNoAutoReplyIsATicketWithoutAutoresponse(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	raw, err := os.ReadFile("testdata/mail/suppress-all-human.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []*tickets.Change
+	s.AddHook(func(_ context.Context, _ *tickets.Tx, c *tickets.Change) error {
+		changes = append(changes, c)
+		return nil
+	})
+	res := deliver(t, in, raw)
+	if res.Outcome != OutcomeOpened || len(changes) != 1 || changes[0].Quiet || changes[0].NoReply == "" {
+		t.Fatalf("%+v; changes %+v", res, changes)
 	}
 }

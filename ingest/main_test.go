@@ -22,10 +22,21 @@ func newTestStore(t testing.TB) (*tickets.Store, *sqlx.DB) {
 	return tickets.New(db, tickets.Opts{}), db
 }
 
+// testAuthServID is the receiving server whose Authentication-Results the
+// intake tests believe: authenticated() writes what it would.
+const testAuthServID = "mx.kemsos.test"
+
 // newTestIntake gives a test an Intake on its own database.
 func newTestIntake(t testing.TB) (*Intake, *tickets.Store, *sqlx.DB) {
 	t.Helper()
 	store, db := newTestStore(t)
-	in := NewIntake(store, IntakeOpts{Secret: testSecret, OwnAddresses: []string{"helpdesk@kemsos.go.id"}})
+	in := NewIntake(store, IntakeOpts{Secret: testSecret, OwnAddresses: []string{"helpdesk@kemsos.go.id"},
+		Auth: NewAuthenticator(AuthOpts{TrustedAuthServID: testAuthServID})})
 	return in, store, db
+}
+
+// authenticated prepends the trusted server's verdict that raw's From
+// domain signed it, as the receiving MTA would.
+func authenticated(raw []byte, domain string) []byte {
+	return append([]byte("Authentication-Results: "+testAuthServID+"; dkim=pass header.d="+domain+"; dmarc=pass header.from="+domain+"\r\n"), raw...)
 }

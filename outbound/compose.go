@@ -249,7 +249,10 @@ func formatAddresses(as []Address) string {
 	parts := make([]string, len(as))
 	for i, a := range as {
 		// net/mail quotes and RFC 2047-encodes the display name as needed.
-		parts[i] = (&mail.Address{Name: a.Name, Address: a.Email}).String()
+		// It would quote a quoted local part ("budi santoso"@example.id,
+		// RFC 5322 §3.4.1) a second time, so the address is put in after.
+		s := (&mail.Address{Name: a.Name, Address: "x@x"}).String()
+		parts[i] = strings.TrimSuffix(s, "<x@x>") + "<" + a.Email + ">"
 	}
 	return strings.Join(parts, ", ")
 }
@@ -451,9 +454,19 @@ func hasNewline(s string) bool { return strings.ContainsAny(s, "\r\n") }
 
 // validEmail is deliberately simple: the relay is the judge of deliverability,
 // this only keeps values that would break the header or the envelope out.
+// validEmail accepts local@domain, the local part a dot-atom or one
+// quoted string (RFC 5322 §3.4.1: "budi santoso"@example.id).
 func validEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n<>,;\"\x00")
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, "\r\n\x00") || strings.ContainsAny(s[at+1:], " \t<>,;\"\\") {
+		return false
+	}
+	local := s[:at]
+	if len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"' {
+		inner := local[1 : len(local)-1]
+		return !strings.ContainsAny(inner, "\"\\")
+	}
+	return !strings.ContainsAny(local, " \t<>,;\"\\")
 }
 
 // validMsgID accepts RFC 5322 id-left "@" id-right without the brackets.

@@ -267,6 +267,11 @@ func TestTwoWorkersSendEachMailOnce(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		r.open(fmt.Sprintf("w%d@example.id", i))
 	}
+	var want int
+	r.db.Get(&want, `SELECT count(*) FROM outbox WHERE status = 'queued'`)
+	if want < 30 {
+		t.Fatalf("only %d mails queued for 20 tickets", want)
+	}
 	other := outbound.New(outbound.Opts{Store: r.store, Sender: mustSender(t, r.sink), From: "helpdesk@kemsos.go.id", Secret: secret})
 	var wg sync.WaitGroup
 	for _, ob := range []*outbound.Outbox{r.ob, other} {
@@ -286,13 +291,13 @@ func TestTwoWorkersSendEachMailOnce(t *testing.T) {
 		}(ob)
 	}
 	wg.Wait()
-	ms := r.sink.WaitFor(40, 10*time.Second)
+	ms := r.sink.WaitFor(want, 10*time.Second)
 	seen := map[string]int{}
 	for _, m := range ms {
 		seen[parse(t, m).messageID]++
 	}
-	if len(ms) != 40 || len(seen) != 40 {
-		t.Errorf("%d mails, %d distinct, want 40", len(ms), len(seen))
+	if len(ms) != want || len(seen) != want {
+		t.Errorf("%d mails, %d distinct, want %d", len(ms), len(seen), want)
 	}
 }
 
@@ -305,25 +310,102 @@ func mustSender(t *testing.T, sink *smtpsink.Sink) outbound.Sender {
 	return s
 }
 
-func TestAutoresponseCapAndBouncingAddress(t *testing.T) {
+func TestAutoresponsesPastTheCapAreHeldThenSentInOneDigest(t *testing.T) {
 	r := newRig(t)
+	var numbers []string
 	for i := 0; i < 7; i++ {
-		r.open("busy@example.id")
+		numbers = append(numbers, r.open("dinsos@klaten.go.id").Number)
 	}
-	var sent, suppressed int
-	r.db.Get(&sent, `SELECT count(*) FROM outbox WHERE recipient = 'busy@example.id' AND status = 'queued'`)
-	r.db.Get(&suppressed, `SELECT count(*) FROM outbox WHERE recipient = 'busy@example.id' AND status = 'suppressed'`)
-	if sent != 5 || suppressed != 2 {
-		t.Errorf("queued %d suppressed %d, want 5 and 2", sent, suppressed)
+	var queued, held, suppressed int
+	r.db.Get(&queued, `SELECT count(*) FROM outbox WHERE recipient = 'dinsos@klaten.go.id' AND status = 'queued'`)
+	r.db.Get(&held, `SELECT count(*) FROM outbox WHERE recipient = 'dinsos@klaten.go.id' AND status = 'held'`)
+	r.db.Get(&suppressed, `SELECT count(*) FROM outbox WHERE recipient = 'dinsos@klaten.go.id' AND status = 'suppressed'`)
+	if queued != 5 || held != 2 || suppressed != 0 {
+		t.Fatalf("queued %d held %d suppressed %d, want 5, 2 and 0: an office writing 7 letters is a person, not a loop", queued, held, suppressed)
+	}
+	n, err := r.ob.SendDigests(bg)
+	if err != nil || n != 1 {
+		t.Fatalf("digests %d %v", n, err)
+	}
+	if n, _ := r.ob.SendDigests(bg); n != 0 {
+		t.Errorf("a second digest right after the first: %d", n)
+	}
+	r.flush()
+	var digest *parsed
+	for _, m := range r.sink.WaitFor(5+1+7, 5*time.Second) {
+		if m.To[0] == "dinsos@klaten.go.id" {
+			if p := parse(t, m); strings.Contains(p.subject, "Ringkasan") {
+				digest = &p
+			}
+		}
+	}
+	if digest == nil {
+		t.Fatal("no digest mail reached the office")
+	}
+	for _, num := range numbers[5:] {
+		if !strings.Contains(digest.text, "[#"+num+"]") {
+			t.Errorf("the digest lacks ticket #%s:\n%s", num, digest.text)
+		}
+	}
+	var digested int
+	r.db.Get(&digested, `SELECT count(*) FROM outbox WHERE recipient = 'dinsos@klaten.go.id' AND status = 'digested' AND digest_id IS NOT NULL`)
+	if digested != 2 {
+		t.Errorf("%d rows marked as sent in the digest, want 2", digested)
+	}
+}
+
+func TestAgentAlertsPastABurstAreCollapsedNotDropped(t *testing.T) {
+	r := newRig(t)
+	for i := 0; i < 25; i++ {
+		r.open(fmt.Sprintf("junk%d@example.id", i))
+	}
+	var alerts, held, suppressed int
+	r.db.Get(&alerts, `SELECT count(*) FROM outbox WHERE recipient = 'budi@kemsos.go.id' AND status = 'queued'`)
+	r.db.Get(&held, `SELECT count(*) FROM outbox WHERE recipient = 'budi@kemsos.go.id' AND status = 'held'`)
+	r.db.Get(&suppressed, `SELECT count(*) FROM outbox WHERE recipient = 'budi@kemsos.go.id' AND status = 'suppressed'`)
+	if alerts != 10 || held != 15 || suppressed != 0 {
+		t.Fatalf("agent alerts: queued %d held %d suppressed %d, want 10, 15, 0", alerts, held, suppressed)
+	}
+	if _, err := r.ob.SendDigests(bg); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	r.db.Get(&left, `SELECT count(*) FROM outbox WHERE recipient = 'budi@kemsos.go.id' AND status = 'held'`)
+	if left != 0 {
+		t.Errorf("%d alerts still held after the digest", left)
+	}
+}
+
+func TestBouncingAddressGetsNoAutomaticMailUntilItWritesAgain(t *testing.T) {
+	r := newRig(t)
+	tk, _, err := r.store.Open(bg, tickets.OpenRequest{Owner: tickets.Address{Email: "gone@example.id"}, Subject: "Data",
+		Body: "Mohon dicek.", Source: tickets.SourceWeb})
+	if err != nil {
+		t.Fatal(err)
 	}
 	r.store.MarkBouncing(bg, r.db, []string{"gone@example.id"})
-	r.store.EnsureUser(bg, r.db, tickets.Address{Email: "gone@example.id"})
-	r.store.MarkBouncing(bg, r.db, []string{"gone@example.id"})
+	if err := r.store.SetStatus(bg, tk.ID, tickets.System, tickets.StatusResolved); err != nil {
+		t.Fatal(err)
+	}
+	var status, why string
+	r.db.QueryRow(`SELECT status, last_error FROM outbox WHERE recipient = 'gone@example.id' AND kind = 'status_resolved'`).Scan(&status, &why)
+	if status != "suppressed" || !strings.Contains(why, "bounced") {
+		t.Errorf("status notice to a bouncing address: %s %q", status, why)
+	}
+	// The address writes in again: its mailbox works.
 	r.open("gone@example.id")
-	var status string
-	r.db.Get(&status, `SELECT status FROM outbox WHERE recipient = 'gone@example.id'`)
-	if status != "suppressed" {
-		t.Errorf("autoresponse to a bouncing address: %s", status)
+	r.db.QueryRow(`SELECT status FROM outbox WHERE recipient = 'gone@example.id' AND kind = 'ticket_autoresponse' ORDER BY id DESC LIMIT 1`).Scan(&status)
+	if status != "queued" {
+		t.Errorf("after writing in again: autoresponse %s", status)
+	}
+	// A mark older than the bounce memory no longer counts.
+	r.db.Exec(`UPDATE users SET bouncing_at = now() - interval '15 days' WHERE email = 'gone@example.id'`)
+	if err := r.store.SetStatus(bg, tk.ID, tickets.System, tickets.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	r.db.QueryRow(`SELECT status FROM outbox WHERE recipient = 'gone@example.id' AND kind = 'status_closed'`).Scan(&status)
+	if status != "queued" {
+		t.Errorf("a two-week-old bounce still silences the address: %s", status)
 	}
 }
 

@@ -31,6 +31,13 @@ const (
 	AlertTransfer  NoticeKind = "alert_transfer"
 	AlertAssigned  NoticeKind = "alert_assigned"
 	AlertOverdue   NoticeKind = "alert_overdue"
+	// Reports to an agent about a mail from their address (tickets.Report).
+	AlertUnverified NoticeKind = "alert_unverified"
+	AlertRefused    NoticeKind = "alert_refused"
+	AlertCommands   NoticeKind = "alert_commands"
+
+	// Digest folds the notices the loop guards held back into one mail.
+	Digest NoticeKind = "digest"
 )
 
 // NoticeKinds lists every kind, for tests and the admin preview.
@@ -38,12 +45,23 @@ var NoticeKinds = []NoticeKind{
 	ConfirmAccount, PasswordReset, TicketAutoresponse, ResponseNotice,
 	StatusResolved, StatusClosed, TicketReopened,
 	AlertNewTicket, AlertTransfer, AlertAssigned, AlertOverdue,
+	AlertUnverified, AlertRefused, AlertCommands, Digest,
 }
 
 // Repliable reports whether a reply to this notice reaches the ticket, and
 // so whether its text starts with the reply marker.
 func (k NoticeKind) Repliable() bool {
-	return k != ConfirmAccount && k != PasswordReset
+	switch k {
+	case ConfirmAccount, PasswordReset, AlertRefused, Digest:
+		return false
+	}
+	return true
+}
+
+// AboutTicket reports whether the kind is about one ticket (its subject
+// carries the ticket token).
+func (k NoticeKind) AboutTicket() bool {
+	return k != ConfirmAccount && k != PasswordReset && k != Digest
 }
 
 // Reply markers: the first line of every repliable notice. Intake cuts a
@@ -75,6 +93,22 @@ type NoticeData struct {
 	BaseURL       string
 	HelpdeskName  string
 	Attachments   []string // file names
+	// Lines and MailSubject are a report's: what happened to the agent's
+	// mail of that subject, a line each.
+	Lines       []string
+	MailSubject string
+	// Items are a digest's notices; ForAgent says whose.
+	Items    []DigestItem
+	ForAgent bool
+}
+
+// DigestItem is one held notice in a digest.
+type DigestItem struct {
+	Number  string // ticket number, digits
+	Token   string // "[#881358]"
+	Subject string // the ticket's
+	What    string // what the notice said, in the digest's language
+	Link    string
 }
 
 // view is NoticeData plus what the templates should not compute themselves.

@@ -29,6 +29,10 @@ func noticeData(lang string) NoticeData {
 		BaseURL:       "https://helpdesk.kemsos.go.id",
 		HelpdeskName:  "Helpdesk Kemsos",
 		Attachments:   []string{"surat <1>.pdf"},
+		Lines:         []string{"Ditolak <karena> alasan"},
+		MailSubject:   "Re: [#881358] Pemindahan",
+		Items: []DigestItem{{Number: "881358", Token: "[#881358]", Subject: "Pemindahan <lokasi>", What: "Tiket diterima",
+			Link: "https://helpdesk.kemsos.go.id/tickets/881358?token=abc"}},
 	}
 }
 
@@ -56,8 +60,7 @@ func TestRenderEveryKindInBothLanguages(t *testing.T) {
 				if subject == "" || strings.ContainsAny(subject, "\r\n") {
 					t.Errorf("subject = %q", subject)
 				}
-				ticketKind := kind != ConfirmAccount && kind != PasswordReset
-				if ticketKind && !strings.HasPrefix(subject, "[#881358] ") {
+				if kind.AboutTicket() && !strings.HasPrefix(subject, "[#881358] ") {
 					t.Errorf("subject %q lacks the ticket token", subject)
 				}
 				if kind.Repliable() {

@@ -7,11 +7,8 @@ import (
 
 // change runs an agent's or the system's action on a locked ticket.
 func (s *Store) change(ctx context.Context, op string, ticketID int64, a Actor, fn func(tx *Tx, t *Ticket) error) error {
-	if a.Kind == ActorUser {
-		return wrap(op, ErrForbidden)
-	}
-	if a.Kind == ActorAgent && (a.Agent == nil || !a.Agent.Active) {
-		return wrap(op, ErrForbidden)
+	if err := checkActor(a); err != nil {
+		return wrap(op, err)
 	}
 	err := s.InTx(ctx, func(tx *Tx) error {
 		t, err := s.getTicket(ctx, tx, "t.id = $1", ticketID, true)
@@ -44,17 +41,45 @@ func (s *Store) Claim(ctx context.Context, ticketID int64, agent *Agent) error {
 // Assign gives the ticket to agent to, who must be able to see its
 // department; nil releases the assignment.
 func (s *Store) Assign(ctx context.Context, ticketID int64, a Actor, to *Agent) error {
-	return s.change(ctx, "assign", ticketID, a, func(tx *Tx, t *Ticket) error {
-		if to != nil && (!to.Active || !to.CanSeeDepartment(t.DepartmentID)) {
-			v := &ValidationError{}
-			v.add("assignee", to.Name+" cannot work tickets of "+t.DepartmentName)
-			return v
-		}
-		if to == nil && !t.AssigneeID.Valid || to != nil && t.AssigneeID.Valid && t.AssigneeID.Int64 == int64(to.ID) {
-			return nil
-		}
-		return s.setAssignee(ctx, tx, t, a, to, "assigned")
-	})
+	p := Patch{Assign: true}
+	if to != nil {
+		p.AssigneeID = to.ID
+	}
+	return s.Update(ctx, ticketID, a, p)
+}
+
+// SetStatus changes the status. Setting Open on a Resolved or Closed ticket
+// gives it a fresh due date, as a reopen on reply does.
+func (s *Store) SetStatus(ctx context.Context, ticketID int64, a Actor, status string) error {
+	if strings.TrimSpace(status) == "" {
+		return &ValidationError{Fields: map[string]string{"status": "must be open, resolved or closed"}}
+	}
+	return s.Update(ctx, ticketID, a, Patch{Status: status})
+}
+
+// SetPriority changes the priority.
+func (s *Store) SetPriority(ctx context.Context, ticketID int64, a Actor, priority string) error {
+	if strings.TrimSpace(priority) == "" {
+		return &ValidationError{Fields: map[string]string{"priority": "must be low, normal, high or emergency"}}
+	}
+	return s.Update(ctx, ticketID, a, Patch{Priority: priority})
+}
+
+// Transfer moves the ticket to another department, with a reason that is
+// shown in the thread (Gambar 19–21). An assignee who cannot see the new
+// department is released.
+func (s *Store) Transfer(ctx context.Context, ticketID int64, a Actor, departmentID int, reason string) error {
+	if departmentID == 0 {
+		return &ValidationError{Fields: map[string]string{"department": "no such department"}}
+	}
+	t, err := s.TicketByID(ctx, ticketID)
+	if err != nil {
+		return err
+	}
+	if t.DepartmentID == departmentID {
+		return &ValidationError{Fields: map[string]string{"department": "the ticket is already in " + t.DepartmentName}}
+	}
+	return s.Update(ctx, ticketID, a, Patch{DepartmentID: departmentID, Reason: reason})
 }
 
 func (s *Store) setAssignee(ctx context.Context, tx *Tx, t *Ticket, a Actor, to *Agent, event string) error {
@@ -84,23 +109,6 @@ func (s *Store) setAssignee(ctx context.Context, tx *Tx, t *Ticket, a Actor, to 
 	return s.fire(ctx, tx, &Change{Kind: kind, Ticket: nt, Actor: a, Detail: data})
 }
 
-// SetStatus changes the status. Setting Open on a Resolved or Closed ticket
-// gives it a fresh due date, as a reopen on reply does.
-func (s *Store) SetStatus(ctx context.Context, ticketID int64, a Actor, status string) error {
-	status = strings.ToLower(strings.TrimSpace(status))
-	if !ValidStatus(status) {
-		v := &ValidationError{}
-		v.add("status", "must be open, resolved or closed")
-		return v
-	}
-	return s.change(ctx, "set status", ticketID, a, func(tx *Tx, t *Ticket) error {
-		if t.Status == status {
-			return nil
-		}
-		return s.setStatus(ctx, tx, t, a, status)
-	})
-}
-
 func (s *Store) setStatus(ctx context.Context, tx *Tx, t *Ticket, a Actor, status string) error {
 	now := s.now()
 	var q string
@@ -128,77 +136,46 @@ func (s *Store) setStatus(ctx context.Context, tx *Tx, t *Ticket, a Actor, statu
 	return s.fire(ctx, tx, &Change{Kind: ChangeStatus, Ticket: nt, Actor: a, Detail: data})
 }
 
-// SetPriority changes the priority.
-func (s *Store) SetPriority(ctx context.Context, ticketID int64, a Actor, priority string) error {
-	priority = strings.ToLower(strings.TrimSpace(priority))
-	if !ValidPriority(priority) {
-		v := &ValidationError{}
-		v.add("priority", "must be low, normal, high or emergency")
-		return v
-	}
-	return s.change(ctx, "set priority", ticketID, a, func(tx *Tx, t *Ticket) error {
-		if t.Priority == priority {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET priority = $2, updated_at = $3 WHERE id = $1`, t.ID, priority, s.now()); err != nil {
-			return err
-		}
-		data := map[string]string{"from": t.Priority, "to": priority}
-		if _, err := s.event(ctx, tx, t, a, "priority", data); err != nil {
-			return err
-		}
-		nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
-		if err != nil {
-			return err
-		}
-		return s.fire(ctx, tx, &Change{Kind: ChangePriority, Ticket: nt, Actor: a, Detail: data})
-	})
-}
-
-// Transfer moves the ticket to another department, with a reason that is
-// shown in the thread (Gambar 19–21). An assignee who cannot see the new
-// department is released.
-func (s *Store) Transfer(ctx context.Context, ticketID int64, a Actor, departmentID int, reason string) error {
-	reason = strings.TrimSpace(reason)
-	v := &ValidationError{}
-	if reason == "" {
-		v.add("reason", "a reason for the transfer is required")
-	}
-	var dept Department
-	if err := s.db.GetContext(ctx, &dept, `SELECT id, name FROM departments WHERE id = $1`, departmentID); err != nil {
-		v.add("department", "no such department")
-	}
-	if err := v.err(); err != nil {
+func (s *Store) setPriority(ctx context.Context, tx *Tx, t *Ticket, a Actor, priority string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET priority = $2, updated_at = $3 WHERE id = $1`, t.ID, priority, s.now()); err != nil {
 		return err
 	}
-	return s.change(ctx, "transfer", ticketID, a, func(tx *Tx, t *Ticket) error {
-		if t.DepartmentID == dept.ID {
-			v.add("department", "the ticket is already in "+dept.Name)
-			return v
-		}
-		keep := true
-		if t.AssigneeID.Valid {
-			as, err := s.AgentByID(ctx, int(t.AssigneeID.Int64))
-			if err != nil {
-				return err
-			}
-			keep = as.CanSeeDepartment(dept.ID)
-		}
-		q := `UPDATE tickets SET department_id = $2, updated_at = $3 WHERE id = $1`
-		if !keep {
-			q = `UPDATE tickets SET department_id = $2, updated_at = $3, assignee_id = NULL WHERE id = $1`
-		}
-		if _, err := tx.ExecContext(ctx, q, t.ID, dept.ID, s.now()); err != nil {
-			return err
-		}
-		data := map[string]string{"from": t.DepartmentName, "to": dept.Name, "reason": reason}
-		if _, err := s.event(ctx, tx, t, a, "transferred", data); err != nil {
-			return err
-		}
-		nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	data := map[string]string{"from": t.Priority, "to": priority}
+	if _, err := s.event(ctx, tx, t, a, "priority", data); err != nil {
+		return err
+	}
+	nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	if err != nil {
+		return err
+	}
+	return s.fire(ctx, tx, &Change{Kind: ChangePriority, Ticket: nt, Actor: a, Detail: data})
+}
+
+// transfer moves t to dept; an assignee who cannot see it is released.
+// It returns the ticket as it is after.
+func (s *Store) transfer(ctx context.Context, tx *Tx, t *Ticket, a Actor, dept *Department, reason string) (*Ticket, error) {
+	keep := true
+	if t.AssigneeID.Valid {
+		as, err := s.In(tx).AgentByID(ctx, int(t.AssigneeID.Int64))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return s.fire(ctx, tx, &Change{Kind: ChangeTransferred, Ticket: nt, Actor: a, Detail: data})
-	})
+		keep = as.CanSeeDepartment(dept.ID)
+	}
+	q := `UPDATE tickets SET department_id = $2, updated_at = $3 WHERE id = $1`
+	if !keep {
+		q = `UPDATE tickets SET department_id = $2, updated_at = $3, assignee_id = NULL WHERE id = $1`
+	}
+	if _, err := tx.ExecContext(ctx, q, t.ID, dept.ID, s.now()); err != nil {
+		return nil, err
+	}
+	data := map[string]string{"from": t.DepartmentName, "to": dept.Name, "reason": reason}
+	if _, err := s.event(ctx, tx, t, a, "transferred", data); err != nil {
+		return nil, err
+	}
+	nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	return nt, s.fire(ctx, tx, &Change{Kind: ChangeTransferred, Ticket: nt, Actor: a, Detail: data})
 }

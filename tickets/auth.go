@@ -381,10 +381,18 @@ func (s *Store) AccessTo(v Viewer, t *Ticket) Access {
 	if v.User != nil && isUserParticipant(t, v.User) {
 		return AccessCitizen
 	}
-	if v.GuestToken != "" && VerifyGuestToken(v.GuestSecret, v.GuestToken, t, s.now()) == nil {
+	if _, err := s.GuestUser(v, t); err == nil {
 		return AccessCitizen
 	}
 	return AccessNone
+}
+
+// GuestUser returns the participant whose progress link v holds for t.
+func (s *Store) GuestUser(v Viewer, t *Ticket) (int64, error) {
+	if v.GuestToken == "" {
+		return 0, ErrInvalidToken
+	}
+	return VerifyGuestToken(v.GuestSecret, v.GuestToken, t, s.now())
 }
 
 // AttachmentFor returns an attachment and its bytes if v may download it:

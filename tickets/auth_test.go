@@ -129,32 +129,51 @@ func TestTokenGuestLinkNamesOneTicketAndEndsSixWeeksAfterClosing(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	a := &tickets.Ticket{Number: "881358", OwnerID: 7, Status: tickets.StatusOpen}
 	b := &tickets.Ticket{Number: "881359", OwnerID: 7, Status: tickets.StatusOpen}
-	tok := tickets.GuestToken(secret, a)
-	if err := tickets.VerifyGuestToken(secret, tok, a, now); err != nil {
-		t.Fatal(err)
+	tok := tickets.GuestToken(secret, a.Number, a.OwnerID)
+	if uid, err := tickets.VerifyGuestToken(secret, tok, a, now); err != nil || uid != 7 {
+		t.Fatal(uid, err)
 	}
-	if tickets.VerifyGuestToken(secret, tok, b, now) == nil {
+	if _, err := tickets.VerifyGuestToken(secret, tok, b, now); err == nil {
 		t.Fatal("A's token opens B")
 	}
-	if tickets.VerifyGuestToken([]byte("another secret, another server!!"), tok, a, now) == nil {
+	if _, err := tickets.VerifyGuestToken([]byte("another secret, another server!!"), tok, a, now); err == nil {
 		t.Fatal("accepted under another secret")
 	}
 	moved := *a
 	moved.OwnerID = 8
-	if tickets.VerifyGuestToken(secret, tok, &moved, now) == nil {
+	if _, err := tickets.VerifyGuestToken(secret, tok, &moved, now); err == nil {
 		t.Fatal("accepted for another owner")
 	}
 	closed := *a
 	closed.Status = tickets.StatusClosed
 	closed.ClosedAt.Time, closed.ClosedAt.Valid = now.Add(-tickets.GuestLinkGrace+time.Hour), true
-	if err := tickets.VerifyGuestToken(secret, tok, &closed, now); err != nil {
+	if _, err := tickets.VerifyGuestToken(secret, tok, &closed, now); err != nil {
 		t.Fatalf("within grace: %v", err)
 	}
-	if tickets.VerifyGuestToken(secret, tok, &closed, now.Add(2*time.Hour)) == nil {
+	if _, err := tickets.VerifyGuestToken(secret, tok, &closed, now.Add(2*time.Hour)); err == nil {
 		t.Fatal("valid after the grace period")
 	}
 	if tickets.GuestTicketNumber(tok) != "881358" {
 		t.Fatal("number not carried")
+	}
+}
+
+func TestTokenGuestLinkOfACollaboratorIsTheirsAndEndsWhenTheyLeave(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	tk := &tickets.Ticket{Number: "881358", OwnerID: 7, Status: tickets.StatusOpen,
+		Collaborators: []tickets.Address{{Email: "kabid@dinsos.go.id", ID: 9}}}
+	tok := tickets.GuestToken(secret, tk.Number, 9)
+	if uid, err := tickets.VerifyGuestToken(secret, tok, tk, now); err != nil || uid != 9 {
+		t.Fatalf("collaborator's link: %d %v (it must name the collaborator, not the owner)", uid, err)
+	}
+	left := *tk
+	left.Collaborators = nil
+	if _, err := tickets.VerifyGuestToken(secret, tok, &left, now); err == nil {
+		t.Fatal("a removed collaborator's link still opens the ticket")
+	}
+	if _, err := tickets.VerifyGuestToken(secret, tickets.GuestToken(secret, tk.Number, 10), tk, now); err == nil {
+		t.Fatal("a link for someone who takes no part opens the ticket")
 	}
 }
 

@@ -26,6 +26,7 @@ type newEntry struct {
 	MessageID   string
 	Headers     map[string]string
 	Attachments []NewAttachment
+	Mail        *MailAuth // for entries made from mail
 	At          time.Time
 	// Indexed says the ticket's search vector already holds Body (the
 	// opening message, indexed by the ticket's own insert).
@@ -62,12 +63,16 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 	if mid != "" {
 		midArg = mid
 	}
+	var auth, authDetail any
+	if n.Mail != nil {
+		auth, authDetail = n.Mail.Method, sanitizeText(n.Mail.Detail)
+	}
 	var e Entry
 	err := s.prep(tx).GetContext(ctx, &e, `
-		INSERT INTO entries (ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, headers, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-		RETURNING id, ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, created_at`,
-		n.TicketID, n.Kind, n.Actor.userID(), n.Actor.agentID(), sanitizeText(n.Body), n.BodyHTML, event, data, n.Source, midArg, headers, n.At)
+		INSERT INTO entries (ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, headers, auth, auth_detail, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		RETURNING id, ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, auth, auth_detail, created_at`,
+		n.TicketID, n.Kind, n.Actor.userID(), n.Actor.agentID(), sanitizeText(n.Body), n.BodyHTML, event, data, n.Source, midArg, headers, auth, authDetail, n.At)
 	if err != nil {
 		return nil, fmt.Errorf("insert entry: %w", err)
 	}

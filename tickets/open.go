@@ -28,8 +28,19 @@ type OpenRequest struct {
 	// ForwardedBy is the agent who forwarded the letter into the helpdesk;
 	// the ticket is the original sender's.
 	ForwardedBy *Agent
-	// Quiet marks automated mail: the ticket is stored but nobody is told.
-	Quiet bool
+	// Quiet marks mail the helpdesk must not answer (automated mail, a
+	// loop): the ticket is stored but nobody is told; QuietReason says why,
+	// for agents to see on the unsent autoresponse.
+	Quiet       bool
+	QuietReason string
+	// NoReply, when set, is why the owner gets no autoresponse though
+	// agents are alerted as usual (the mail asked not to be answered).
+	NoReply string
+	// Mail is what was authenticated about the sender of a mail-born ticket.
+	Mail *MailAuth
+	// RefersTo is a ticket the mail referred to (by its Message-IDs or
+	// number) whose participants the sender is not one of.
+	RefersTo int64
 	// At backdates the ticket (mbox import); zero means now.
 	At time.Time
 }
@@ -102,7 +113,7 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 	if err := r.validate(); err != nil {
 		return nil, nil, err
 	}
-	topic, err := s.resolveTopic(ctx, r)
+	topic, err := s.resolveTopic(ctx, tx, r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -112,6 +123,12 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		owner, err := s.EnsureUser(ctx, tx, r.Owner)
 		if err != nil {
 			return err
+		}
+		if r.Source == SourceEmail && !r.Quiet && owner.BouncingAt.Valid {
+			// They write again: their mailbox works.
+			if err := s.ClearBouncing(ctx, tx, owner.ID); err != nil {
+				return err
+			}
 		}
 		dept, planID, hours, err := s.routing(ctx, tx, topic, r.DepartmentID)
 		if err != nil {
@@ -125,9 +142,12 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		if topic != nil {
 			topicID = topic.ID
 		}
-		var fwd any
+		var fwd, refers any
 		if r.ForwardedBy != nil {
 			fwd = r.ForwardedBy.ID
+		}
+		if r.RefersTo != 0 {
+			refers = r.RefersTo
 		}
 		width, err := s.numberWidth(ctx, tx)
 		if err != nil {
@@ -139,13 +159,13 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 			// constraint, not a look-up first, decides.
 			err = s.prep(tx).GetContext(ctx, &id, `
 				INSERT INTO tickets (number, subject, priority, department_id, topic_id, owner_id, sla_plan_id, due_at,
-					source, forwarded_by, created_at, updated_at, last_message_at, search)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11,
+					source, forwarded_by, refers_to, created_at, updated_at, last_message_at, search)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12,
 					setweight(to_tsvector('indonesian', $2), 'A') || setweight(to_tsvector('simple', $2), 'A') || `+
-				fmt.Sprintf(searchVector, 12, 12)+`)
+				fmt.Sprintf(searchVector, 13, 13)+`)
 				ON CONFLICT (number) DO NOTHING RETURNING id`,
 				randomNumber(width), r.Subject, r.Priority, dept, topicID, owner.ID, planID,
-				now.Add(time.Duration(hours)*time.Hour), r.Source, fwd, now, sanitizeText(r.Body))
+				now.Add(time.Duration(hours)*time.Hour), r.Source, fwd, refers, now, sanitizeText(r.Body))
 			if !errors.Is(err, sql.ErrNoRows) || try > 50 {
 				break
 			}
@@ -168,7 +188,7 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		author := UserActor(owner)
 		e, err = s.insertEntry(ctx, tx, newEntry{
 			TicketID: id, Kind: KindMessage, Actor: author, Body: r.Body, BodyHTML: r.BodyHTML,
-			Source: r.Source, MessageID: r.MessageID, Headers: r.Headers, Attachments: r.Attachments, At: now, Indexed: true,
+			Source: r.Source, MessageID: r.MessageID, Headers: r.Headers, Attachments: r.Attachments, Mail: r.Mail, At: now, Indexed: true,
 		})
 		if err != nil {
 			return err
@@ -185,7 +205,7 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		if _, err := s.event(ctx, tx, t, evActor, "created", data); err != nil {
 			return err
 		}
-		return s.fire(ctx, tx, &Change{Kind: ChangeOpened, Ticket: t, Entry: e, Actor: author, Quiet: r.Quiet, Attachments: r.Attachments})
+		return s.fire(ctx, tx, &Change{Kind: ChangeOpened, Ticket: t, Entry: e, Actor: author, Quiet: r.Quiet, QuietReason: r.QuietReason, NoReply: r.NoReply, Attachments: r.Attachments})
 	}()
 	if err != nil {
 		return nil, nil, wrap("open", err)
@@ -193,14 +213,14 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 	return t, e, nil
 }
 
-func (s *Store) resolveTopic(ctx context.Context, r OpenRequest) (*Topic, error) {
+func (s *Store) resolveTopic(ctx context.Context, q queryer, r OpenRequest) (*Topic, error) {
 	var topic *Topic
 	var err error
 	switch {
 	case r.TopicID != 0:
-		topic, err = s.TopicByID(ctx, r.TopicID)
+		topic, err = View{s, q}.TopicByID(ctx, r.TopicID)
 	case strings.TrimSpace(r.Topic) != "":
-		topic, err = s.TopicByName(ctx, r.Topic)
+		topic, err = View{s, q}.TopicByName(ctx, r.Topic)
 	default:
 		return nil, nil
 	}

@@ -115,7 +115,7 @@ func (s *Store) EnsureUser(ctx context.Context, q queryer, addr Address) (*User,
 
 // UserByEmail returns the user with that address.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
-	return s.getUser(ctx, "lower(email) = lower($1)", NormalizeEmail(email))
+	return s.pool().UserByEmail(ctx, email)
 }
 
 // UsersByEmail returns the users among emails, by normalized address, in
@@ -139,24 +139,12 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*User, error) {
 	if strings.Contains(login, "@") {
 		return s.UserByEmail(ctx, login)
 	}
-	return s.getUser(ctx, "lower(username) = lower($1)", login)
+	return s.pool().getUser(ctx, "lower(username) = lower($1)", login)
 }
 
 // UserByID returns the user with that id.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
-	return s.getUser(ctx, "id = $1", id)
-}
-
-func (s *Store) getUser(ctx context.Context, where string, arg any) (*User, error) {
-	var u User
-	err := s.db.GetContext(ctx, &u, "SELECT "+userColumns+" FROM users WHERE "+where, arg)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
-	}
-	if err != nil {
-		return nil, wrap("user", err)
-	}
-	return &u, nil
+	return s.pool().UserByID(ctx, id)
 }
 
 const agentColumns = `id, email, name, password_hash, is_admin, active, lang, timezone`
@@ -228,35 +216,12 @@ func (s *Store) CreateAgent(ctx context.Context, n NewAgent) (*Agent, error) {
 
 // AgentByEmail returns the agent with that address.
 func (s *Store) AgentByEmail(ctx context.Context, email string) (*Agent, error) {
-	return s.getAgent(ctx, "lower(email) = lower($1)", NormalizeEmail(email))
+	return s.pool().AgentByEmail(ctx, email)
 }
 
 // AgentByID returns the agent with that id.
 func (s *Store) AgentByID(ctx context.Context, id int) (*Agent, error) {
-	return s.getAgent(ctx, "id = $1", id)
-}
-
-func (s *Store) getAgent(ctx context.Context, where string, arg any) (*Agent, error) {
-	// One round trip: this runs for every inbound message (is the sender
-	// an agent?).
-	var row struct {
-		Agent
-		Deps pq.Int64Array `db:"deps"`
-	}
-	err := s.prep(s.db).GetContext(ctx, &row, "SELECT "+agentColumns+`,
-		ARRAY(SELECT department_id FROM agent_departments WHERE agent_id = agents.id ORDER BY department_id) AS deps
-		FROM agents WHERE `+where, arg)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
-	}
-	if err != nil {
-		return nil, wrap("agent", err)
-	}
-	a := row.Agent
-	for _, d := range row.Deps {
-		a.Departments = append(a.Departments, int(d))
-	}
-	return &a, nil
+	return s.pool().AgentByID(ctx, id)
 }
 
 // Agents lists agents, by name.
@@ -322,15 +287,7 @@ func (s *Store) Departments(ctx context.Context) ([]Department, error) {
 
 // DepartmentByName finds a department, case-insensitively.
 func (s *Store) DepartmentByName(ctx context.Context, name string) (*Department, error) {
-	var d Department
-	err := s.db.GetContext(ctx, &d, `SELECT id, name FROM departments WHERE lower(name) = lower($1)`, strings.TrimSpace(name))
-	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
-	}
-	if err != nil {
-		return nil, wrap("department", err)
-	}
-	return &d, nil
+	return s.pool().DepartmentByName(ctx, name)
 }
 
 const topicColumns = `ht.id, ht.name, ht.description, ht.department_id, d.name AS department_name, ht.sla_plan_id, ht.active`
@@ -372,24 +329,12 @@ func (s *Store) Topics(ctx context.Context, all bool) ([]Topic, error) {
 
 // TopicByName finds a help topic, case-insensitively.
 func (s *Store) TopicByName(ctx context.Context, name string) (*Topic, error) {
-	return s.getTopic(ctx, "lower(ht.name) = lower($1)", strings.TrimSpace(name))
+	return s.pool().TopicByName(ctx, name)
 }
 
 // TopicByID finds a help topic.
 func (s *Store) TopicByID(ctx context.Context, id int) (*Topic, error) {
-	return s.getTopic(ctx, "ht.id = $1", id)
-}
-
-func (s *Store) getTopic(ctx context.Context, where string, arg any) (*Topic, error) {
-	var t Topic
-	err := s.db.GetContext(ctx, &t, `SELECT `+topicColumns+` FROM help_topics ht JOIN departments d ON d.id = ht.department_id WHERE `+where, arg)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
-	}
-	if err != nil {
-		return nil, wrap("topic", err)
-	}
-	return &t, nil
+	return s.pool().TopicByID(ctx, id)
 }
 
 // MarkBouncing records that mail to these addresses bounces, so that no
@@ -400,6 +345,12 @@ func (s *Store) MarkBouncing(ctx context.Context, q queryer, emails []string) er
 	}
 	_, err := q.ExecContext(ctx, `UPDATE users SET bouncing_at = now() WHERE lower(email) = ANY($1)`, pq.Array(lowerAll(emails)))
 	return wrap("mark bouncing", err)
+}
+
+// ClearBouncing ends the bouncing mark of a user who wrote in again.
+func (s *Store) ClearBouncing(ctx context.Context, q queryer, userID int64) error {
+	_, err := s.prep(q).ExecContext(ctx, `UPDATE users SET bouncing_at = NULL WHERE id = $1 AND bouncing_at IS NOT NULL`, userID)
+	return wrap("clear bouncing", err)
 }
 
 func lowerAll(ss []string) []string {
@@ -445,5 +396,5 @@ func (s *Store) RouteFor(ctx context.Context, q queryer, addresses []string) (*T
 	if err != nil {
 		return nil, wrap("route", err)
 	}
-	return s.TopicByID(ctx, id)
+	return View{s, q}.TopicByID(ctx, id)
 }

@@ -21,7 +21,8 @@ const ticketColumns = `
 	t.owner_id, u.email AS owner_email, u.name AS owner_name, u.phone AS owner_phone, u.lang AS owner_lang,
 	t.assignee_id, a.email AS assignee_email, a.name AS assignee_name,
 	t.sla_plan_id, sp.name AS sla_plan_name, t.due_at, t.overdue, t.source, t.forwarded_by,
-	t.created_at, t.updated_at, t.last_message_at, t.last_response_at, t.resolved_at, t.closed_at`
+	t.created_at, t.updated_at, t.last_message_at, t.last_response_at, t.resolved_at, t.closed_at,
+	t.refers_to, (SELECT r.number FROM tickets r WHERE r.id = t.refers_to) AS refers_to_number`
 
 const ticketFrom = `
 	FROM tickets t
@@ -40,7 +41,7 @@ type queryer interface {
 }
 
 const collaboratorsQuery = `
-	SELECT u.email, u.name FROM ticket_collaborators c JOIN users u ON u.id = c.user_id
+	SELECT u.email, u.name, u.id FROM ticket_collaborators c JOIN users u ON u.id = c.user_id
 	WHERE c.ticket_id = $1 ORDER BY u.email`
 
 func (s *Store) getTicket(ctx context.Context, q queryer, where string, arg any, lock bool) (*Ticket, error) {
@@ -63,14 +64,12 @@ func (s *Store) getTicket(ctx context.Context, q queryer, where string, arg any,
 
 // TicketByNumber returns the ticket with that number.
 func (s *Store) TicketByNumber(ctx context.Context, number string) (*Ticket, error) {
-	t, err := s.getTicket(ctx, s.db, "t.number = $1", strings.TrimPrefix(strings.TrimSpace(number), "#"), false)
-	return t, wrap("ticket", err)
+	return s.pool().TicketByNumber(ctx, number)
 }
 
 // TicketByID returns the ticket with that id.
 func (s *Store) TicketByID(ctx context.Context, id int64) (*Ticket, error) {
-	t, err := s.getTicket(ctx, s.db, "t.id = $1", id, false)
-	return t, wrap("ticket", err)
+	return s.pool().TicketByID(ctx, id)
 }
 
 // Thread returns a ticket's entries in order, with their attachments.
@@ -80,7 +79,7 @@ func (s *Store) Thread(ctx context.Context, ticketID int64, withNotes bool) ([]E
 	err := s.db.SelectContext(ctx, &es, `
 		SELECT e.id, e.ticket_id, e.kind, e.user_id, e.agent_id,
 			coalesce(u.email, a.email) AS author_email, coalesce(u.name, a.name) AS author_name,
-			e.body, e.body_html, e.event, e.event_data, e.source, e.message_id, e.created_at
+			e.body, e.body_html, e.event, e.event_data, e.source, e.message_id, e.auth, e.auth_detail, e.created_at
 		FROM entries e
 		LEFT JOIN users u ON u.id = e.user_id
 		LEFT JOIN agents a ON a.id = e.agent_id
@@ -366,58 +365,6 @@ const (
 	RoleCollaborator ParticipantRole = "collaborator"
 	RoleAgent        ParticipantRole = "agent"
 )
-
-// Participant reports how email takes part in the ticket: its owner, a
-// collaborator, or an active agent who may see its department. This is the
-// one participant check for mail threading and access.
-func (s *Store) Participant(ctx context.Context, t *Ticket, email string) (ParticipantRole, error) {
-	email = NormalizeEmail(email)
-	if email == "" {
-		return RoleNone, nil
-	}
-	if strings.EqualFold(t.OwnerEmail, email) {
-		return RoleOwner, nil
-	}
-	for _, c := range t.Collaborators {
-		if strings.EqualFold(c.Email, email) {
-			return RoleCollaborator, nil
-		}
-	}
-	a, err := s.AgentByEmail(ctx, email)
-	if errors.Is(err, ErrNotFound) {
-		return RoleNone, nil
-	}
-	if err != nil {
-		return RoleNone, err
-	}
-	if a.Active && a.CanSeeDepartment(t.DepartmentID) {
-		return RoleAgent, nil
-	}
-	return RoleNone, nil
-}
-
-// TicketByMessageID finds the ticket that a stored or sent Message-ID
-// belongs to. Empty ids never match.
-func (s *Store) TicketByMessageID(ctx context.Context, ids ...string) (*Ticket, error) {
-	var clean []string
-	for _, id := range ids {
-		if id = CanonicalMessageID(id); id != "" {
-			clean = append(clean, id)
-		}
-	}
-	if len(clean) == 0 {
-		return nil, wrap("ticket by message-id", ErrNotFound)
-	}
-	var tid int64
-	err := s.db.GetContext(ctx, &tid, `SELECT ticket_id FROM message_ids WHERE message_id = ANY($1) ORDER BY entry_id DESC NULLS LAST LIMIT 1`, pq.Array(clean))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, wrap("ticket by message-id", ErrNotFound)
-	}
-	if err != nil {
-		return nil, wrap("ticket by message-id", err)
-	}
-	return s.TicketByID(ctx, tid)
-}
 
 // MessageIDsOf returns the Message-IDs recorded for a ticket, oldest first:
 // the References chain for a new notice.

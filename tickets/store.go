@@ -93,6 +93,7 @@ const (
 	ChangePriority    ChangeKind = "priority"
 	ChangeTransferred ChangeKind = "transferred"
 	ChangeOverdue     ChangeKind = "overdue"
+	ChangeReport      ChangeKind = "report" // see Store.Report
 )
 
 // Change is what a hook receives, inside the transaction of the change.
@@ -101,9 +102,17 @@ type Change struct {
 	Ticket *Ticket // as it is after the change
 	Entry  *Entry  // the message, response or note, if any
 	Actor  Actor
-	// Quiet is set for automated mail (auto-replies, bounces): stored, but
-	// nobody is notified.
-	Quiet bool
+	// Quiet is set for mail the helpdesk must not answer (auto-replies,
+	// bounces, a loop): stored, but nobody is notified; QuietReason says
+	// why, so the notices left unsent can say it to agents.
+	Quiet       bool
+	QuietReason string
+	// NoReply, for ChangeOpened, is why the owner gets no autoresponse
+	// while agents are told as usual.
+	NoReply string
+	// Report is set for ChangeReport: a mail owed to an agent about their
+	// own mail.
+	Report *Report
 	// Detail carries the kind-specific facts: "from"/"to" status or
 	// department, "reason", "assignee".
 	Detail map[string]string

@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -20,6 +21,10 @@ type Post struct {
 	// Quiet marks automated mail that threads (auto-replies, bounces):
 	// stored without reopening the ticket or notifying anyone.
 	Quiet bool
+	// Mail is what was authenticated about the sender of a mail-born post.
+	// A message whose sender is not verified adds to the thread but has no
+	// power: it does not reopen the ticket.
+	Mail *MailAuth
 }
 
 func (p *Post) validate(needBody bool) error {
@@ -40,8 +45,9 @@ func (p *Post) validate(needBody bool) error {
 }
 
 // AddMessage adds a message from the ticket's owner or a collaborator. A
-// message from them reopens a Resolved or Closed ticket (unless it is
-// automated mail), with a fresh due date.
+// message from them reopens a Resolved or Closed ticket, with a fresh due
+// date, unless it is automated mail or mail whose sender is not verified
+// (then a note tells agents it did not).
 func (s *Store) AddMessage(ctx context.Context, ticketID int64, author *User, p Post) (*Entry, error) {
 	var e *Entry
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -69,7 +75,7 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 		actor := UserActor(author)
 		now := s.now()
 		e, err = s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: KindMessage, Actor: actor, Body: p.Body,
-			BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, At: now})
+			BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail, At: now})
 		if err != nil {
 			return err
 		}
@@ -77,7 +83,12 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 			return err
 		}
 		if t.Status != StatusOpen && !p.Quiet {
-			if err := s.reopen(ctx, tx, t, actor, now); err != nil {
+			if !p.Mail.Verified() {
+				if _, err := s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: KindNote, Actor: System, Source: SourceSystem, At: now,
+					Body: fmt.Sprintf("The message above could not be verified as coming from %s (%s), so it did not reopen the ticket. Reopen it if it is genuine.", author.Email, p.Mail.Detail)}); err != nil {
+					return err
+				}
+			} else if err := s.reopen(ctx, tx, t, actor, now); err != nil {
 				return err
 			}
 		}
@@ -152,6 +163,12 @@ func (s *Store) Note(ctx context.Context, ticketID int64, agent *Agent, p Post) 
 	return e, err
 }
 
+// NoteTx is Note inside the caller's transaction (an agent's note by mail).
+func (s *Store) NoteTx(ctx context.Context, tx *Tx, ticketID int64, agent *Agent, p Post) (*Entry, error) {
+	p.Status = ""
+	return s.agentPost(ctx, tx, ticketID, agent, p, KindNote)
+}
+
 func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Agent, p Post, kind string) (*Entry, error) {
 	if err := p.validate(true); err != nil {
 		return nil, err
@@ -171,7 +188,7 @@ func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Ag
 		actor := AgentActor(agent)
 		now := s.now()
 		e, err = s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: kind, Actor: actor, Body: p.Body, BodyHTML: p.BodyHTML,
-			Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, At: now})
+			Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail, At: now})
 		if err != nil {
 			return err
 		}
@@ -211,7 +228,7 @@ func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Ag
 // without reopening or notifying.
 func (s *Store) SystemNote(ctx context.Context, tx *Tx, ticketID int64, p Post) (*Entry, error) {
 	e, err := s.insertEntry(ctx, tx, newEntry{TicketID: ticketID, Kind: KindNote, Actor: System, Body: p.Body,
-		BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments})
+		BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail})
 	if err != nil {
 		return nil, wrap("system note", err)
 	}

@@ -2,6 +2,9 @@ package tickets_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -171,7 +174,8 @@ func TestCollaboratorsFromOpenCanReply(t *testing.T) {
 	if len(tk.Collaborators) != 1 || tk.Collaborators[0].Email != "kabid@klaten.go.id" {
 		t.Fatalf("collaborators %v (the owner must not be one)", tk.Collaborators)
 	}
-	role, _ := s.Participant(ctx, tk, "Kabid@Klaten.go.id")
+	var role tickets.ParticipantRole
+	view(t, s, func(v tickets.View) { role, _, _ = v.Participant(ctx, tk, "Kabid@Klaten.go.id") })
 	if role != tickets.RoleCollaborator {
 		t.Errorf("role %q", role)
 	}
@@ -456,26 +460,59 @@ func TestMessageIDsThreadAndResistForgery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.TicketByMessageID(ctx, "", "unknown@x", " <CAF=abc@mail.gmail.com> ")
-	if err != nil || got.ID != tk.ID {
-		t.Fatalf("by message-id: %v", err)
-	}
-	if _, err := s.TicketByMessageID(ctx, "", "<>"); !errors.Is(err, tickets.ErrNotFound) {
-		t.Errorf("empty ids matched: %v", err)
-	}
+	view(t, s, func(v tickets.View) {
+		got, err := v.TicketByMessageID(ctx, "", "unknown@x", " <CAF=abc@mail.gmail.com> ")
+		if err != nil || got.ID != tk.ID {
+			t.Fatalf("by message-id: %v", err)
+		}
+		if _, err := v.TicketByMessageID(ctx, "", "<>"); !errors.Is(err, tickets.ErrNotFound) {
+			t.Errorf("empty ids matched: %v", err)
+		}
+	})
 
 	ids := tickets.MessageIDs{Secret: []byte("k"), Domain: "Helpdesk.Kemsos.go.id"}
-	id := ids.New(tk.Number, 42)
+	id := ids.New(tk.Number, 42, "Warga@Example.id")
 	num, entry, ok := ids.Verify("<" + id + ">")
-	if !ok || num != tk.Number || entry != 42 {
+	if !ok || num != tk.Number || entry != 42 || !strings.HasSuffix(id, "@helpdesk.kemsos.go.id") {
 		t.Errorf("verify own id %s: %s %d %v", id, num, entry, ok)
 	}
+	if !ids.SentTo(id, "warga@example.id") {
+		t.Error("the recipient's reply does not prove possession")
+	}
+	if ids.SentTo(id, "tetangga@example.id") {
+		t.Error("someone else naming the id passes as its recipient")
+	}
 	forged := regexp.MustCompile(`hd\.\d+\.`).ReplaceAllString(id, "hd.999999.")
-	if _, _, ok := (tickets.MessageIDs{Secret: []byte("k"), Domain: "x"}).Verify(forged); ok {
+	if _, _, ok := ids.Verify(forged); ok {
 		t.Error("accepted a forged id")
 	}
 	if _, _, ok := (tickets.MessageIDs{Secret: []byte("other"), Domain: "x"}).Verify(id); ok {
 		t.Error("accepted an id signed with another key")
+	}
+	// The recipient MAC cannot be moved to another address's id.
+	other := ids.New(tk.Number, 42, "tetangga@example.id")
+	swapped := id[:strings.LastIndexByte(id[:strings.IndexByte(id, '@')], '.')] + other[strings.LastIndexByte(other[:strings.IndexByte(other, '@')], '.'):]
+	if ids.SentTo(swapped, "tetangga@example.id") {
+		t.Error("a recipient MAC taken from another id was accepted")
+	}
+	// Ids of the first version (48-bit MAC) still thread, and prove nothing.
+	legacy := "hd." + tk.Number + ".42.0a0b0c0d0e." + legacyMAC([]byte("k"), "hd."+tk.Number+".42.0a0b0c0d0e") + "@helpdesk.kemsos.go.id"
+	if n, _, ok := ids.Verify(legacy); !ok || n != tk.Number || ids.SentTo(legacy, "warga@example.id") {
+		t.Errorf("legacy id: %s %v", n, ok)
+	}
+}
+
+func legacyMAC(secret []byte, s string) string {
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte("message-id:" + s))
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// view runs fn on a View through a transaction of its own.
+func view(t *testing.T, s *tickets.Store, fn func(v tickets.View)) {
+	t.Helper()
+	if err := s.InTx(ctx, func(tx *tickets.Tx) error { fn(s.In(tx)); return nil }); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -33,34 +33,38 @@ const (
 var b64 = base64.RawURLEncoding
 
 // GuestToken mints the token of a ticket's progress link
-// (/t/{number}?token=…): the ticket number and its owner's id, signed with
-// the server secret. It holds no expiry of its own: VerifyGuestToken ends it
+// (/t/{number}?token=…) for one of its participants: the ticket number and
+// the user's id (its owner's, or a collaborator's: each gets a link of
+// their own, and what they write through it is theirs), signed with the
+// server secret. It holds no expiry of its own: VerifyGuestToken ends it
 // from the ticket's state, so a ticket that is reopened works again.
-func GuestToken(secret []byte, t *Ticket) string {
-	owner := strconv.FormatInt(t.OwnerID, 10)
-	return t.Number + "." + owner + "." + b64.EncodeToString(guestMAC(secret, t.Number, owner))
+func GuestToken(secret []byte, number string, userID int64) string {
+	user := strconv.FormatInt(userID, 10)
+	return number + "." + user + "." + b64.EncodeToString(guestMAC(secret, number, user))
 }
 
-func guestMAC(secret []byte, number, owner string) []byte {
+func guestMAC(secret []byte, number, user string) []byte {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("helpdesk guest link\x00" + number + "\x00" + owner))
+	m.Write([]byte("helpdesk guest link\x00" + number + "\x00" + user))
 	return m.Sum(nil)
 }
 
-// VerifyGuestToken reports whether token opens ticket t at now: signed by
-// secret, for this ticket number and its current owner, and the ticket
-// still open or resolved/closed less than GuestLinkGrace ago.
-func VerifyGuestToken(secret []byte, token string, t *Ticket, now time.Time) error {
+// VerifyGuestToken returns the participant a token was minted for if it
+// opens ticket t at now: signed by secret, for this ticket number and its
+// current owner or one of its current collaborators, and the ticket still
+// open or resolved/closed less than GuestLinkGrace ago.
+func VerifyGuestToken(secret []byte, token string, t *Ticket, now time.Time) (userID int64, err error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 || t == nil {
-		return ErrInvalidToken
+		return 0, ErrInvalidToken
 	}
 	mac, err := b64.DecodeString(parts[2])
-	if err != nil || !hmac.Equal(mac, guestMAC(secret, parts[0], parts[1])) {
-		return ErrInvalidToken
+	if err != nil || !hmac.Equal(mac, guestMAC(secret, parts[0], parts[1])) || parts[0] != t.Number {
+		return 0, ErrInvalidToken
 	}
-	if parts[0] != t.Number || parts[1] != strconv.FormatInt(t.OwnerID, 10) {
-		return ErrInvalidToken
+	uid, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || !isParticipantID(t, uid) {
+		return 0, ErrInvalidToken
 	}
 	var end sql.NullTime
 	switch t.Status {
@@ -70,9 +74,21 @@ func VerifyGuestToken(secret []byte, token string, t *Ticket, now time.Time) err
 		end = t.ResolvedAt
 	}
 	if t.Status != StatusOpen && (!end.Valid || now.After(end.Time.Add(GuestLinkGrace))) {
-		return ErrInvalidToken
+		return 0, ErrInvalidToken
 	}
-	return nil
+	return uid, nil
+}
+
+func isParticipantID(t *Ticket, uid int64) bool {
+	if uid == t.OwnerID {
+		return true
+	}
+	for _, c := range t.Collaborators {
+		if c.ID != 0 && c.ID == uid {
+			return true
+		}
+	}
+	return false
 }
 
 // GuestTicketNumber returns the ticket number a guest token names, without

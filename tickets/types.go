@@ -47,10 +47,12 @@ func ValidPriority(p string) bool {
 	return false
 }
 
-// Address is a person's mail identity.
+// Address is a person's mail identity. ID is the user's, when it is known
+// (a ticket's collaborators).
 type Address struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
+	ID    int64  `json:"-" db:"id"`
 }
 
 // Department groups agents and tickets.
@@ -92,6 +94,17 @@ type User struct {
 	ConfirmedAt  sql.NullTime   `db:"confirmed_at"`
 	BouncingAt   sql.NullTime   `db:"bouncing_at"`
 	CreatedAt    time.Time      `db:"created_at"`
+}
+
+// BounceMemory is how long a bounce keeps an address marked: mailboxes
+// come back (a full one is emptied, a disabled one restored), and a mark
+// that never ends silences a person for good.
+const BounceMemory = 14 * 24 * time.Hour
+
+// Bouncing reports whether mail to the user bounced recently enough that
+// no automatic mail should go to them at now.
+func (u *User) Bouncing(now time.Time) bool {
+	return u.BouncingAt.Valid && now.Sub(u.BouncingAt.Time) < BounceMemory
 }
 
 // Registered reports whether the user has an account they can sign in to.
@@ -154,6 +167,10 @@ type Ticket struct {
 	LastResponseAt sql.NullTime   `db:"last_response_at"`
 	ResolvedAt     sql.NullTime   `db:"resolved_at"`
 	ClosedAt       sql.NullTime   `db:"closed_at"`
+	// RefersTo is the ticket whose mail this one's first message named,
+	// by someone who takes no part in it.
+	RefersTo       sql.NullInt64  `db:"refers_to"`
+	RefersToNumber sql.NullString `db:"refers_to_number"`
 
 	Collaborators []Address `db:"-"`
 }
@@ -173,10 +190,24 @@ type Entry struct {
 	EventData   []byte         `db:"event_data"`
 	Source      string         `db:"source"`
 	MessageID   sql.NullString `db:"message_id"`
+	Auth        sql.NullString `db:"auth"` // a mail-born entry's MailAuth.Method
+	AuthDetail  sql.NullString `db:"auth_detail"`
 	CreatedAt   time.Time      `db:"created_at"`
 
 	Attachments []Attachment `db:"-"`
 }
+
+// MailAuth is what was authenticated about the sender of a mail that
+// becomes an entry: the verdict of ingest's trust model.
+type MailAuth struct {
+	Method string // "dmarc", "dkim", "possession" or "none"
+	Detail string // for agents: by what, or why not
+}
+
+// Verified reports whether the sender is who the mail says: true for an
+// entry not made from mail (the web and the API authenticate their users
+// themselves).
+func (m *MailAuth) Verified() bool { return m == nil || (m.Method != "" && m.Method != "none") }
 
 // Data returns an event's facts (from, to, reason…).
 func (e *Entry) Data() map[string]string {

@@ -279,68 +279,51 @@ func (s *server) apiPatch(w http.ResponseWriter, r *http.Request) {
 		}
 		actor = tickets.AgentActor(a)
 	}
-	// Validate everything before changing anything, so a bad field does
-	// not leave half the patch applied.
-	var dept *tickets.Department
+	// One patch, one transaction: tickets.Update checks every field
+	// before it changes any, so a bad one leaves the ticket as it was.
+	var p tickets.Patch
 	if in.Department != nil {
-		if dept, err = s.store.DepartmentByName(ctx, *in.Department); errors.Is(err, tickets.ErrNotFound) {
+		dept, err := s.store.DepartmentByName(ctx, *in.Department)
+		if errors.Is(err, tickets.ErrNotFound) {
 			s.jsonError(w, r, badRequest("department", "no department named "+*in.Department))
 			return
 		} else if err != nil {
 			s.jsonError(w, r, err)
 			return
 		}
-		if strings.TrimSpace(in.Reason) == "" {
-			s.jsonError(w, r, badRequest("reason", "a transfer needs a reason"))
-			return
-		}
+		p.DepartmentID, p.Reason = dept.ID, in.Reason
 	}
-	var assignee *tickets.Agent
-	release := false
 	if in.Assignee != nil {
 		var email *string
 		if err := json.Unmarshal(*in.Assignee, &email); err != nil {
 			s.jsonError(w, r, badRequest("assignee", "must be an agent's email or null"))
 			return
 		}
-		if email == nil || *email == "" {
-			release = true
-		} else if assignee, err = s.store.AgentByEmail(ctx, *email); err != nil {
-			s.jsonError(w, r, badRequest("assignee", "no agent with that address"))
-			return
+		p.Assign = true
+		if email != nil && *email != "" {
+			a, err := s.store.AgentByEmail(ctx, *email)
+			if err != nil {
+				s.jsonError(w, r, badRequest("assignee", "no agent with that address"))
+				return
+			}
+			p.AssigneeID = a.ID
 		}
 	}
-	if in.Status != nil && !tickets.ValidStatus(strings.ToLower(*in.Status)) {
-		s.jsonError(w, r, badRequest("status", "must be open, resolved or closed"))
-		return
-	}
-	if in.Priority != nil && !tickets.ValidPriority(strings.ToLower(*in.Priority)) {
-		s.jsonError(w, r, badRequest("priority", "must be low, normal, high or emergency"))
-		return
-	}
-	if dept != nil && dept.ID != t.DepartmentID {
-		if err := s.store.Transfer(ctx, t.ID, actor, dept.ID, in.Reason); err != nil {
-			s.jsonError(w, r, err)
-			return
-		}
-	}
-	if assignee != nil || release {
-		if err := s.store.Assign(ctx, t.ID, actor, assignee); err != nil {
-			s.jsonError(w, r, err)
+	if in.Status != nil {
+		if p.Status = *in.Status; strings.TrimSpace(p.Status) == "" {
+			s.jsonError(w, r, badRequest("status", "must be open, resolved or closed"))
 			return
 		}
 	}
 	if in.Priority != nil {
-		if err := s.store.SetPriority(ctx, t.ID, actor, *in.Priority); err != nil {
-			s.jsonError(w, r, err)
+		if p.Priority = *in.Priority; strings.TrimSpace(p.Priority) == "" {
+			s.jsonError(w, r, badRequest("priority", "must be low, normal, high or emergency"))
 			return
 		}
 	}
-	if in.Status != nil {
-		if err := s.store.SetStatus(ctx, t.ID, actor, *in.Status); err != nil {
-			s.jsonError(w, r, err)
-			return
-		}
+	if err := s.store.Update(ctx, t.ID, actor, p); err != nil {
+		s.jsonError(w, r, err)
+		return
 	}
 	t, err = s.store.TicketByID(ctx, t.ID)
 	if err != nil {

@@ -27,6 +27,9 @@ type Config struct {
 	SMTPListen  string
 	From        string
 	Secret      string
+	// TrustedAuthServID is the receiving MTA whose Authentication-Results
+	// are believed; "" makes the helpdesk check DKIM and DMARC itself.
+	TrustedAuthServID string
 
 	// Tunables, as text in the environment and parsed by finish.
 	maxMessageMB, autoresponsesPerHour, autoCloseDays, escalateHours, imapPollSeconds string
@@ -54,6 +57,7 @@ func (c *Config) settings() []setting {
 		{"HELPDESK_SMTP_LISTEN", "smtp-listen", "", "address of the built-in SMTP intake; unset: off", &c.SMTPListen},
 		{"HELPDESK_FROM", "from", "helpdesk@localhost", "the helpdesk's address", &c.From},
 		{"HELPDESK_SECRET", "secret", "", "key for signed tokens and sessions; unset: generated once in DATA_DIR/secret", &c.Secret},
+		{"HELPDESK_TRUSTED_AUTHSERV_ID", "trusted-authserv-id", "", "authserv-id of the receiving MTA whose Authentication-Results are believed; unset: check DKIM/DMARC here", &c.TrustedAuthServID},
 		{"HELPDESK_MAX_MESSAGE_MB", "max-message-mb", "25", "largest inbound message kept whole; larger ones keep their headers and a note", &c.maxMessageMB},
 		{"HELPDESK_AUTORESPONSES_PER_HOUR", "autoresponses-per-hour", "5", "autoresponses to one address per hour at most", &c.autoresponsesPerHour},
 		{"HELPDESK_AUTOCLOSE_DAYS", "autoclose-days", "7", "close tickets Resolved for this many days", &c.autoCloseDays},

@@ -44,6 +44,10 @@ func scheduledJobs(store *tickets.Store, ob *outbound.Outbox, set jobSettings) [
 		{"requeue-outbox", "@every 5m", func(ctx context.Context) (int64, error) {
 			return ob.RequeueStuck(ctx, 10*time.Minute)
 		}},
+		{"outbox-digests", "@every 1m", func(ctx context.Context) (int64, error) {
+			n, err := ob.SendDigests(ctx)
+			return int64(n), err
+		}},
 	}
 	if set.EscalateAfter > 0 {
 		jobs = append(jobs, job{"escalate-overdue", "@every 10m", func(ctx context.Context) (int64, error) {

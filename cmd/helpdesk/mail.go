@@ -30,6 +30,9 @@ func newIntake(cfg *Config, store *tickets.Store, env *cmdEnv, extra ...ingest.I
 		o = extra[0]
 	}
 	o.Log, o.Secret, o.OwnAddresses, o.MaxSize = env.log, secret, []string{cfg.From}, cfg.MaxMessageSize
+	if o.Auth == nil {
+		o.Auth = ingest.NewAuthenticator(ingest.AuthOpts{TrustedAuthServID: strings.TrimSpace(cfg.TrustedAuthServID)})
+	}
 	return ingest.NewIntake(store, o), nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,12 +14,19 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/kemsos/helpdesk/ingest"
 	"github.com/kemsos/helpdesk/internal/pgtest"
 	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// noDNS answers every TXT look-up as missing: tests run offline, and a
+// test that needs keys brings its own resolver.
+func noDNS(_ context.Context, name string) ([]string, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
 
 // testEnv is a helpdesk's web layer on its own database.
 type testEnv struct {
@@ -28,31 +36,49 @@ type testEnv struct {
 	store *tickets.Store
 	srv   *server
 	ob    *outbound.Outbox // delivers into cfg.DataDir/outbox (the dev outbox)
+	in    *ingest.Intake   // mail intake on the same store, no DNS
 	http  *httptest.Server
 	key   string
 	cfg   *Config
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t *testing.T) *testEnv { return newTestEnvWith(t, testEnvOpts{}) }
+
+// testEnvOpts vary a testEnv: a relay for outbound mail instead of the dev
+// outbox, and DNS answers for the intake's DKIM checks.
+type testEnvOpts struct {
+	smtpURL   string
+	lookupTXT func(ctx context.Context, name string) ([]string, error)
+}
+
+func newTestEnvWith(t *testing.T, o testEnvOpts) *testEnv {
 	t.Helper()
 	dsn := pgtest.MigratedDB(t)
 	db := sqlx.MustOpen("postgres", dsn)
 	t.Cleanup(func() { db.Close() })
-	cfg := &Config{DatabaseURL: dsn, DataDir: t.TempDir(), BaseURL: "http://localhost:8080", From: "helpdesk@kemsos.go.id", Secret: "test-secret-0123456789abcdef0123456789"}
+	cfg := &Config{DatabaseURL: dsn, DataDir: t.TempDir(), BaseURL: "http://localhost:8080", From: "helpdesk@kemsos.go.id",
+		Secret: "test-secret-0123456789abcdef0123456789", SMTPURL: o.smtpURL}
+	if o.lookupTXT == nil {
+		o.lookupTXT = noDNS
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store := tickets.New(db, tickets.Opts{Log: log})
 	ob, err := newOutbox(cfg, store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(cfg, store, ob, log)
+	in, err := newIntake(cfg, store, &cmdEnv{log: log}, ingest.IntakeOpts{Auth: ingest.NewAuthenticator(ingest.AuthOpts{LookupTXT: o.lookupTXT})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(cfg, store, ob, in, log)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	key, _, err := store.CreateAPIKey(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, dsn: dsn, db: db, store: store, srv: srv, ob: ob, http: hs, key: key, cfg: cfg}
+	return &testEnv{t: t, dsn: dsn, db: db, store: store, srv: srv, ob: ob, in: in, http: hs, key: key, cfg: cfg}
 }
 
 // api sends a JSON request with the env's key and decodes the answer.

@@ -89,7 +89,7 @@ func serve(ctx context.Context, env *cmdEnv) error {
 	if err != nil {
 		return err
 	}
-	srv := newServer(cfg, store, ob, log)
+	srv := newServer(cfg, store, ob, intake, log)
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kemsos/helpdesk/ingest"
 	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,7 @@ type server struct {
 	mux     *http.ServeMux
 	web     *webUI
 	outbox  *outbound.Outbox
+	intake  *ingest.Intake
 }
 
 type metrics struct {
@@ -66,8 +68,8 @@ func (m *metrics) countChanges(_ context.Context, _ *tickets.Tx, c *tickets.Chan
 	return nil
 }
 
-func newServer(cfg *Config, store *tickets.Store, ob *outbound.Outbox, log *slog.Logger) *server {
-	s := &server{cfg: cfg, store: store, outbox: ob, log: log, metrics: newMetrics(), mux: http.NewServeMux()}
+func newServer(cfg *Config, store *tickets.Store, ob *outbound.Outbox, in *ingest.Intake, log *slog.Logger) *server {
+	s := &server{cfg: cfg, store: store, outbox: ob, intake: in, log: log, metrics: newMetrics(), mux: http.NewServeMux()}
 	store.AddHook(s.metrics.countChanges)
 	s.routes()
 	return s

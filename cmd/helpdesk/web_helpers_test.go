@@ -24,9 +24,11 @@ type webEnv struct {
 	tokens map[string]string // kind + " " + email -> latest token
 }
 
-func newWebEnv(t *testing.T) *webEnv {
+func newWebEnv(t *testing.T) *webEnv { return newWebEnvWith(t, testEnvOpts{}) }
+
+func newWebEnvWith(t *testing.T, o testEnvOpts) *webEnv {
 	t.Helper()
-	e := &webEnv{testEnv: newTestEnv(t), tokens: map[string]string{}}
+	e := &webEnv{testEnv: newTestEnvWith(t, o), tokens: map[string]string{}}
 	e.store.AddAccountHook(func(_ context.Context, _ *tickets.Tx, kind string, u *tickets.User, token string) error {
 		e.mu.Lock()
 		defer e.mu.Unlock()

@@ -313,13 +313,19 @@ func (s *server) guestReply(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
-	// A guest replies as the ticket's owner, whom the token names.
-	owner, err := s.store.UserByID(r.Context(), t.OwnerID)
+	// A guest replies as the participant the token was minted for: the
+	// owner, or a collaborator with a link of their own.
+	uid, err := s.store.GuestUser(s.guestViewer(tok), t)
+	if err != nil {
+		s.renderStatus(w, r, http.StatusNotFound, "err.token")
+		return
+	}
+	author, err := s.store.UserByID(r.Context(), uid)
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
-	s.citizenReply(w, r, t, owner, tok, "/t/"+t.Number+"?token="+url.QueryEscape(tok))
+	s.citizenReply(w, r, t, author, tok, "/t/"+t.Number+"?token="+url.QueryEscape(tok))
 }
 
 func (s *server) citizenReply(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, author *tickets.User, tok, back string) {

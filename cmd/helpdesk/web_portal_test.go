@@ -140,7 +140,7 @@ func TestWebGuestLinkOpensOnlyItsTicketAndExpires(t *testing.T) {
 		return tk
 	}
 	ta, tb := open("tamu@example.id", "Tiket A"), open("orang@example.id", "Tiket B")
-	tokA := tickets.GuestToken(e.srv.web.secret, ta)
+	tokA := tickets.GuestToken(e.srv.web.secret, ta.Number, ta.OwnerID)
 	g := e.browser()
 	r := g.get("/t/" + ta.Number + "?token=" + url.QueryEscape(tokA))
 	if r.code != 200 || !strings.Contains(r.body, "Tiket A") || r.h.Get("Referrer-Policy") != "no-referrer" {
@@ -218,7 +218,7 @@ func TestWebNotesAndAttachmentsFollowTheAccessRules(t *testing.T) {
 	}
 	tk, _ := e.store.TicketByNumber(ctx, num)
 	guest := e.browser()
-	tok := url.QueryEscape(tickets.GuestToken(e.srv.web.secret, tk))
+	tok := url.QueryEscape(tickets.GuestToken(e.srv.web.secret, tk.Number, tk.OwnerID))
 	stranger := e.citizen("orang@example.id", "Orang Lain")
 	e.store.CreateDepartment(ctx, "Jaringan")
 	otherAgent2, _ := e.agent("jaringan@kemsos.go.id", false, "Jaringan")

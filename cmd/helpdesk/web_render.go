@@ -42,6 +42,7 @@ func newWebUI(secret []byte, secure bool) (*webUI, error) {
 func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 	root, err := template.New("root").Funcs(template.FuncMap{
 		"size":      humanSize,
+		"len64":     func(b []byte) int64 { return int64(len(b)) },
 		"fieldArgs": fieldArgs,
 		"list":      func(s ...string) []string { return s },
 	}).ParseFS(fsys, "web/layout.html", "web/partials/*.html")

@@ -70,6 +70,10 @@ func (s *server) webRoutes() {
 	page("POST /agent/tickets/{number}/priority", s.requireAgent(s.agentPriority))
 	page("GET /agent/tickets/{number}/transfer", s.requireAgent(s.transferForm))
 	page("POST /agent/tickets/{number}/transfer", s.requireAgent(s.agentTransfer))
+	page("GET /agent/mail", s.requireAgent(s.mailList))
+	page("GET /agent/mail/{id}", s.requireAgent(s.mailView))
+	page("GET /agent/mail/{id}/raw", s.requireAgent(s.mailRaw))
+	page("POST /agent/mail/{id}/ticket", s.requireAgent(s.mailFile))
 
 	// Admin area.
 	page("GET /admin/agents", s.requireAdmin(s.adminAgents))

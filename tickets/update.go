@@ -1,0 +1,129 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// Patch is one intent's changes to a ticket: all of them, checked before
+// any is made, in one transaction, or none.
+type Patch struct {
+	Status   string // "" leaves it
+	Priority string // "" leaves it
+	// DepartmentID transfers the ticket (0 leaves it), with Reason, shown
+	// in the thread.
+	DepartmentID int
+	Reason       string
+	// Assign changes the assignee to AssigneeID; 0 releases it.
+	Assign     bool
+	AssigneeID int
+}
+
+// Update applies p to the ticket as a.
+func (s *Store) Update(ctx context.Context, ticketID int64, a Actor, p Patch) error {
+	return s.InTx(ctx, func(tx *Tx) error { return s.UpdateTx(ctx, tx, ticketID, a, p) })
+}
+
+// UpdateTx is Update inside the caller's transaction (an agent's command
+// lines by mail). Every look-up goes through tx.
+func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p Patch) error {
+	if err := checkActor(a); err != nil {
+		return wrap("update", err)
+	}
+	t, err := s.getTicket(ctx, tx, "t.id = $1", ticketID, true)
+	if err != nil {
+		return wrap("update", err)
+	}
+	if a.Kind == ActorAgent && !a.Agent.CanSeeDepartment(t.DepartmentID) {
+		return wrap("update", ErrForbidden)
+	}
+	v := &ValidationError{}
+	p.Status = strings.ToLower(strings.TrimSpace(p.Status))
+	if p.Status != "" && !ValidStatus(p.Status) {
+		v.add("status", "must be open, resolved or closed")
+	}
+	p.Priority = strings.ToLower(strings.TrimSpace(p.Priority))
+	if p.Priority != "" && !ValidPriority(p.Priority) {
+		v.add("priority", "must be low, normal, high or emergency")
+	}
+	view := s.In(tx)
+	dept := &Department{ID: t.DepartmentID, Name: t.DepartmentName}
+	if p.DepartmentID != 0 {
+		if p.DepartmentID != t.DepartmentID {
+			d, err := view.DepartmentByID(ctx, p.DepartmentID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				v.add("department", "no such department")
+			case err != nil:
+				return wrap("update", err)
+			default:
+				dept = d
+			}
+		}
+		p.Reason = strings.TrimSpace(p.Reason)
+		if p.Reason == "" {
+			v.add("reason", "a reason for the transfer is required")
+		}
+	}
+	var to *Agent
+	if p.Assign && p.AssigneeID != 0 {
+		to, err = view.AgentByID(ctx, p.AssigneeID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			v.add("assignee", "no such agent")
+		case err != nil:
+			return wrap("update", err)
+		case !to.Active || !to.CanSeeDepartment(dept.ID):
+			v.add("assignee", to.Name+" cannot work tickets of "+dept.Name)
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+
+	if dept.ID != t.DepartmentID {
+		if t, err = s.transfer(ctx, tx, t, a, dept, p.Reason); err != nil {
+			return wrap("update", err)
+		}
+	}
+	if p.Assign && !sameAssignee(t, to) {
+		if err := s.setAssignee(ctx, tx, t, a, to, "assigned"); err != nil {
+			return wrap("update", err)
+		}
+		if t, err = s.getTicket(ctx, tx, "t.id = $1", t.ID, false); err != nil {
+			return wrap("update", err)
+		}
+	}
+	if p.Priority != "" && p.Priority != t.Priority {
+		if err := s.setPriority(ctx, tx, t, a, p.Priority); err != nil {
+			return wrap("update", err)
+		}
+		if t, err = s.getTicket(ctx, tx, "t.id = $1", t.ID, false); err != nil {
+			return wrap("update", err)
+		}
+	}
+	if p.Status != "" && p.Status != t.Status {
+		if err := s.setStatus(ctx, tx, t, a, p.Status); err != nil {
+			return wrap("update", err)
+		}
+	}
+	return nil
+}
+
+func sameAssignee(t *Ticket, to *Agent) bool {
+	if to == nil {
+		return !t.AssigneeID.Valid
+	}
+	return t.AssigneeID.Valid && t.AssigneeID.Int64 == int64(to.ID)
+}
+
+func checkActor(a Actor) error {
+	if a.Kind == ActorUser {
+		return ErrForbidden
+	}
+	if a.Kind == ActorAgent && (a.Agent == nil || !a.Agent.Active) {
+		return ErrForbidden
+	}
+	return nil
+}
