@@ -129,8 +129,9 @@ func (p *Profile) validate(v *ValidationError) {
 }
 
 // Register records a registration and issues its confirmation token. The
-// account changes only when the token is used (ConfirmAccount): until then
-// a stranger typing someone else's address alters nothing. An address
+// account changes only when the token is used with the password typed here
+// (ConfirmAccount): until then a stranger typing someone else's address
+// alters nothing. An address
 // known from mail (a user without a password) registers like a new one, and
 // on confirmation its mailed tickets are the account's.
 func (s *Store) Register(ctx context.Context, r RegisterRequest) (*User, error) {
@@ -169,12 +170,63 @@ func (s *Store) Register(ctx context.Context, r RegisterRequest) (*User, error) 
 	return u, nil
 }
 
+// CheckConfirmToken reports whether a confirmation link still works, to
+// show its form without using it: a GET of the link (which mail scanners
+// do by themselves) changes nothing. It returns the user as the
+// registration would make them: the address, and the name and language
+// typed at registration.
+func (s *Store) CheckConfirmToken(ctx context.Context, token string) (*User, error) {
+	at, err := s.peekAccountToken(ctx, TokenConfirmAccount, token)
+	if err != nil {
+		return nil, wrap("confirm account", err)
+	}
+	u, err := s.UserByID(ctx, at.UserID)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.ConfirmedAt.Valid) {
+		return nil, wrap("confirm account", ErrInvalidToken)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var d map[string]string
+	if err := json.Unmarshal(at.Data, &d); err != nil {
+		return nil, wrap("confirm account", err)
+	}
+	u.Name, u.Lang = d["name"], normLang(d["lang"])
+	return u, nil
+}
+
 // ConfirmAccount applies the registration a confirmation token carries and
-// activates the account. The token works once, within ConfirmTTL, and not
-// at all once the account is confirmed (by this or another token).
-func (s *Store) ConfirmAccount(ctx context.Context, token string) (*User, error) {
+// activates the account, when password is the one chosen at registration.
+// The token works once, within ConfirmTTL, and not at all once the account
+// is confirmed (by this or another token): the first registration
+// confirmed voids every other pending one of the address. A wrong password
+// is a *ValidationError on "password" and leaves the token usable (the
+// caller limits the attempts).
+//
+// Why the password typed at registration is asked again, rather than set
+// here: the link goes to the mailbox, the registration password is known
+// to whoever filled in the form, and only both together may make the
+// account. Someone who registers another person's address knows the
+// password but never sees the link; the mailbox owner, or a mail scanner
+// fetching the link, has the link but not that password, so the stranger's
+// registration can never become the account. Setting the password here
+// would defeat the attack too, but would make the registration form's
+// password fields (Gambar 3 of the manual) meaningless, and would let
+// anyone holding a forwarded or leaked link choose the password.
+func (s *Store) ConfirmAccount(ctx context.Context, token, password string) (*User, error) {
+	at, err := s.peekAccountToken(ctx, TokenConfirmAccount, token)
+	if err != nil {
+		return nil, wrap("confirm account", err)
+	}
+	// Checked before the transaction: the hash takes tens of
+	// milliseconds, and the token is consumed below only if it matches.
+	if !CheckPassword(at.PasswordHash, password) {
+		v := &ValidationError{}
+		v.add("password", "not the password chosen at registration")
+		return nil, v
+	}
 	var uid int64
-	err := s.InTx(ctx, func(tx *Tx) error {
+	err = s.InTx(ctx, func(tx *Tx) error {
 		at, err := s.consumeAccountToken(ctx, tx, TokenConfirmAccount, token)
 		if err != nil {
 			return err
