@@ -177,7 +177,8 @@ func agentNotice(kind NoticeKind, t *tickets.Ticket, e *tickets.Entry, a *ticket
 	return notice{kind: kind, ticket: t, entry: e, to: tickets.Address{Email: a.Email, Name: a.Name}, lang: a.Lang, tz: a.Timezone}
 }
 
-// AccountHook queues the confirmation and password-reset mails (register
+// AccountHook queues the confirmation and password-reset mails, and the
+// notice that someone registered an address that has an account (register
 // with tickets.Store.AddAccountHook).
 func (ob *Outbox) AccountHook(ctx context.Context, tx *tickets.Tx, kind string, u *tickets.User, token string) error {
 	var n notice
@@ -186,6 +187,10 @@ func (ob *Outbox) AccountHook(ctx context.Context, tx *tickets.Tx, kind string, 
 		n = notice{kind: ConfirmAccount, data: NoticeData{Link: ob.o.BaseURL + "/account/confirm?token=" + url.QueryEscape(token)}}
 	case string(PasswordReset):
 		n = notice{kind: PasswordReset, data: NoticeData{Link: ob.o.BaseURL + "/account/reset?token=" + url.QueryEscape(token)}}
+	case string(AccountExists):
+		// No token: the owner is pointed at the reset form, which mails
+		// its own link if they ask for one.
+		n = notice{kind: AccountExists, data: NoticeData{Link: ob.o.BaseURL + "/account/forgot"}}
 	default:
 		return fmt.Errorf("outbound: unknown account mail %q", kind)
 	}

@@ -21,6 +21,7 @@ type NoticeKind string
 const (
 	ConfirmAccount     NoticeKind = "confirm_account"
 	PasswordReset      NoticeKind = "password_reset"
+	AccountExists      NoticeKind = "account_exists" // someone registered an address that has an account
 	TicketAutoresponse NoticeKind = "ticket_autoresponse"
 	ResponseNotice     NoticeKind = "response_notice"
 	StatusResolved     NoticeKind = "status_resolved"
@@ -35,7 +36,7 @@ const (
 
 // NoticeKinds lists every kind, for tests and the admin preview.
 var NoticeKinds = []NoticeKind{
-	ConfirmAccount, PasswordReset, TicketAutoresponse, ResponseNotice,
+	ConfirmAccount, PasswordReset, AccountExists, TicketAutoresponse, ResponseNotice,
 	StatusResolved, StatusClosed, TicketReopened,
 	AlertNewTicket, AlertTransfer, AlertAssigned, AlertOverdue,
 }
@@ -43,7 +44,7 @@ var NoticeKinds = []NoticeKind{
 // Repliable reports whether a reply to this notice reaches the ticket, and
 // so whether its text starts with the reply marker.
 func (k NoticeKind) Repliable() bool {
-	return k != ConfirmAccount && k != PasswordReset
+	return k != ConfirmAccount && k != PasswordReset && k != AccountExists
 }
 
 // Reply markers: the first line of every repliable notice. Intake cuts a

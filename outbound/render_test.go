@@ -56,7 +56,7 @@ func TestRenderEveryKindInBothLanguages(t *testing.T) {
 				if subject == "" || strings.ContainsAny(subject, "\r\n") {
 					t.Errorf("subject = %q", subject)
 				}
-				ticketKind := kind != ConfirmAccount && kind != PasswordReset
+				ticketKind := kind.Repliable()
 				if ticketKind && !strings.HasPrefix(subject, "[#881358] ") {
 					t.Errorf("subject %q lacks the ticket token", subject)
 				}

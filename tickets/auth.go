@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,8 +15,20 @@ import (
 // AccountHook runs inside the transaction that issues an account token, so
 // that the outbox queues the mail carrying it atomically: kind is
 // "confirm_account" or "password_reset", token the clear token for the
-// link (/account/confirm?token=… or /account/reset?token=…).
+// link (/account/confirm?token=… or /account/reset?token=…); or kind is
+// MailAccountExists with token "" (no token is issued).
 type AccountHook func(ctx context.Context, tx *Tx, kind string, u *User, token string) error
+
+// MailAccountExists is the AccountHook kind that tells an account's owner
+// someone registered with their address: the registration page answers as
+// for a new address, so only the mailbox learns that it has an account.
+const MailAccountExists = "account_exists"
+
+// RegistrationMailLimit caps the mails registrations send one address
+// (confirmations and MailAccountExists together), so that registering
+// someone's address over and over neither floods their mailbox nor uses
+// up the outbox's per-address allowance that their ticket mail needs.
+var RegistrationMailLimit = Limit{Max: 3, Window: time.Hour}
 
 // AddAccountHook registers h. Call it while wiring, before serving.
 func (s *Store) AddAccountHook(h AccountHook) { s.accountHooks = append(s.accountHooks, h) }
@@ -131,9 +144,13 @@ func (p *Profile) validate(v *ValidationError) {
 // Register records a registration and issues its confirmation token. The
 // account changes only when the token is used with the password typed here
 // (ConfirmAccount): until then a stranger typing someone else's address
-// alters nothing. An address
-// known from mail (a user without a password) registers like a new one, and
-// on confirmation its mailed tickets are the account's.
+// alters nothing. An address known from mail (a user without a password)
+// registers like a new one, and on confirmation its mailed tickets are the
+// account's. An address that already has an account gets a
+// MailAccountExists mail instead, and the caller the same answer as for a
+// new one, so the form does not tell which addresses are registered. Past
+// RegistrationMailLimit for the address nothing is mailed, and the answer
+// is still the same.
 func (s *Store) Register(ctx context.Context, r RegisterRequest) (*User, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
@@ -142,16 +159,30 @@ func (s *Store) Register(ctx context.Context, r RegisterRequest) (*User, error) 
 	if err != nil {
 		return nil, wrap("register", err)
 	}
-	var u *User
+	// Outside the transaction: the rate limit has its own statements on the
+	// pool, and a change must not wait for a second connection.
+	u, err := s.EnsureUser(ctx, s.db, Address{Email: r.Email})
+	if err != nil {
+		return nil, wrap("register", err)
+	}
+	// Counted before the mail is queued, refused attempts included: the
+	// count then holds under concurrent registrations of one address.
+	ok, _, err := s.RateHit(ctx, "registration-mail:"+strconv.FormatInt(u.ID, 10), RegistrationMailLimit)
+	if err != nil {
+		return nil, wrap("register", err)
+	}
+	if !ok {
+		s.log.Info("registration mail limit reached, nothing mailed", "user", u.ID)
+		return u, nil
+	}
+	exists := false
 	err = s.InTx(ctx, func(tx *Tx) error {
-		var err error
-		if u, err = s.EnsureUser(ctx, tx, Address{Email: r.Email}); err != nil {
+		var cur User
+		if err := tx.GetContext(ctx, &cur, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, u.ID); err != nil {
 			return err
 		}
-		if u.Registered() {
-			v := &ValidationError{}
-			v.add("email", "this address already has an account")
-			return v
+		if exists = cur.Registered(); exists {
+			return s.fireAccount(ctx, tx, MailAccountExists, &cur, "")
 		}
 		data := map[string]string{"name": r.Name, "address": r.Address, "phone": r.Phone, "timezone": r.Timezone, "lang": r.Lang}
 		tok, err := s.issueAccountToken(ctx, tx, TokenConfirmAccount, u.ID, hash, data, ConfirmTTL)
@@ -159,14 +190,18 @@ func (s *Store) Register(ctx context.Context, r RegisterRequest) (*User, error) 
 			return err
 		}
 		// The mail greets them by the name they typed.
-		pending := *u
+		pending := cur
 		pending.Name, pending.Lang = r.Name, r.Lang
 		return s.fireAccount(ctx, tx, TokenConfirmAccount, &pending, tok)
 	})
 	if err != nil {
 		return nil, wrap("register", err)
 	}
-	s.log.Info("registration pending confirmation", "user", u.ID)
+	if exists {
+		s.log.Info("registration for an existing account, owner told", "user", u.ID)
+	} else {
+		s.log.Info("registration pending confirmation", "user", u.ID)
+	}
 	return u, nil
 }
 

@@ -48,10 +48,6 @@ func TestAuthConfirmationIsSingleUseAndExpires(t *testing.T) {
 	if _, err := s.CheckConfirmToken(ctx, toks["confirm_account izzah@example.id"]); !errors.Is(err, tickets.ErrInvalidToken) {
 		t.Fatalf("used token still looks live: %v", err)
 	}
-	if _, err := s.Register(ctx, tickets.RegisterRequest{Email: "izzah@example.id", Name: "X", Address: "Y", Phone: "081234567890",
-		Password: "rahasia-123", Confirm: "rahasia-123"}); err == nil {
-		t.Fatal("registered a confirmed address again")
-	}
 	clock.t = clock.t.Add(tickets.ConfirmTTL + time.Minute)
 	if _, err := s.ConfirmAccount(ctx, toks["confirm_account lambat@example.id"], "rahasia-123"); !errors.Is(err, tickets.ErrInvalidToken) {
 		t.Fatalf("expired token: %v", err)
@@ -154,6 +150,77 @@ func TestAuthStrangersRegistrationOfAMailOnlyAddressNeverBecomesTheAccount(t *te
 	}
 	if _, err := s.Authenticate(ctx, "warga@example.id", "sandi-penyerang"); !errors.Is(err, tickets.ErrInvalidLogin) {
 		t.Fatalf("the stranger's password after all: %v", err)
+	}
+}
+
+func TestAuthRegisteringAnAccountsAddressMailsTheOwnerAndChangesNothing(t *testing.T) {
+	s, db, _, toks := webStore(t)
+	ctx := context.Background()
+	register(t, s, "ada@example.id", "rahasia-123")
+	first := toks["confirm_account ada@example.id"]
+	if _, err := s.ConfirmAccount(ctx, first, "rahasia-123"); err != nil {
+		t.Fatal(err)
+	}
+	// The same answer as for a new address: no error, a user back.
+	u, err := s.Register(ctx, tickets.RegisterRequest{Email: "Ada@Example.id", Name: "Penyusup", Address: "Jl. Lain", Phone: "081234567890",
+		Password: "sandi-penyusup", Confirm: "sandi-penyusup"})
+	if err != nil || u == nil {
+		t.Fatalf("register an account's address: %v", err)
+	}
+	if tok, ok := toks["account_exists ada@example.id"]; !ok || tok != "" {
+		t.Fatalf("owner not told, or told with a token: %q %v", tok, ok)
+	}
+	if toks["confirm_account ada@example.id"] != first {
+		t.Fatal("a confirmation was issued for an existing account")
+	}
+	var n int
+	db.Get(&n, `SELECT count(*) FROM account_tokens WHERE used_at IS NULL`)
+	if n != 0 {
+		t.Fatalf("%d live tokens", n)
+	}
+	if _, err := s.Authenticate(ctx, "ada@example.id", "rahasia-123"); err != nil {
+		t.Fatalf("owner's password: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "ada@example.id", "sandi-penyusup"); !errors.Is(err, tickets.ErrInvalidLogin) {
+		t.Fatalf("intruder's password: %v", err)
+	}
+	if got, _ := s.UserByEmail(ctx, "ada@example.id"); got.Name != "Izzah Annisa" {
+		t.Fatalf("profile changed: %+v", got)
+	}
+}
+
+func TestAuthRegistrationMailsToOneAddressAreLimited(t *testing.T) {
+	s, _, clock, toks := webStore(t)
+	ctx := context.Background()
+	mails := map[string]int{}
+	s.AddAccountHook(func(_ context.Context, _ *tickets.Tx, kind string, u *tickets.User, _ string) error {
+		mails[kind+" "+u.Email]++
+		return nil
+	})
+	max := tickets.RegistrationMailLimit.Max
+	for i := 0; i < max+2; i++ {
+		register(t, s, "banjir@example.id", "rahasia-123")
+	}
+	register(t, s, "lain@example.id", "rahasia-123")
+	if mails["confirm_account banjir@example.id"] != max || mails["confirm_account lain@example.id"] != 1 {
+		t.Fatalf("mails: %v", mails)
+	}
+	// A confirmation and the notices to an account share the limit.
+	register(t, s, "ada@example.id", "rahasia-123")
+	if _, err := s.ConfirmAccount(ctx, toks["confirm_account ada@example.id"], "rahasia-123"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < max+2; i++ {
+		register(t, s, "ada@example.id", "rahasia-123")
+	}
+	if mails["account_exists ada@example.id"] != max-1 {
+		t.Fatalf("mails: %v", mails)
+	}
+	// The window slides on: later the address hears again.
+	clock.t = clock.t.Add(2 * tickets.RegistrationMailLimit.Window)
+	register(t, s, "banjir@example.id", "rahasia-123")
+	if mails["confirm_account banjir@example.id"] != max+1 {
+		t.Fatalf("mails after the window: %v", mails)
 	}
 }
 

@@ -260,6 +260,82 @@ func TestWebWrongPasswordsAtConfirmationAreLimitedPerLink(t *testing.T) {
 	e.citizen("lain@example.id", "Lain")
 }
 
+// registerAs registers email from a fresh browser and returns the answer
+// and the page it redirects to.
+func registerAs(e *webEnv, email, password string) (resp, resp) {
+	e.t.Helper()
+	b := e.browser()
+	b.get("/register")
+	r := b.post("/register", registrationForm(email, "Siapa Saja", password))
+	return r, b.follow(r)
+}
+
+func outboxKinds(t *testing.T, e *webEnv) []string {
+	t.Helper()
+	var rows []struct{ Kind, Recipient string }
+	if err := e.db.Select(&rows, `SELECT kind, recipient FROM outbox ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rows {
+		out = append(out, r.Kind+" "+r.Recipient)
+	}
+	return out
+}
+
+func TestWebRegisteringAnAccountsAddressAnswersAsForANewOne(t *testing.T) {
+	e := newWebEnv(t)
+	e.citizen("ada@example.id", "Ada")
+	existing, existingPage := registerAs(e, "Ada@Example.id", "sandi-lain-99")
+	fresh, freshPage := registerAs(e, "baru@example.id", "sandi-lain-99")
+	if existing.code != http.StatusSeeOther || existing.code != fresh.code || existing.h.Get("Location") != fresh.h.Get("Location") {
+		t.Fatalf("answers differ: %d %q, %d %q", existing.code, existing.h.Get("Location"), fresh.code, fresh.h.Get("Location"))
+	}
+	main := func(s string) string { return csrfRe.ReplaceAllString(s[strings.Index(s, "<main"):], "") }
+	if existingPage.code != freshPage.code || main(existingPage.body) != main(freshPage.body) {
+		t.Fatalf("pages differ:\n%s\n---\n%s", main(existingPage.body), main(freshPage.body))
+	}
+	want := []string{"confirm_account ada@example.id", "account_exists ada@example.id", "confirm_account baru@example.id"}
+	if got := outboxKinds(t, e); strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("outbox: %v, want %v", got, want)
+	}
+	// The owner's mail points at the reset form, and the account is as it was.
+	if l := mailedLink(t, e, "/account/forgot"); l != "/account/forgot" {
+		t.Fatalf("link %q", l)
+	}
+	e.browser().signIn("ada@example.id", "rahasia-123")
+	b := e.browser()
+	b.get("/login")
+	if r := b.post("/login", url.Values{"login": {"ada@example.id"}, "password": {"sandi-lain-99"}}); r.code != http.StatusUnauthorized {
+		t.Fatalf("the second registration's password: %d", r.code)
+	}
+}
+
+func TestWebFourthRegistrationOfAnAddressWithinTheHourMailsNothing(t *testing.T) {
+	e := newWebEnv(t)
+	var first resp
+	for i := 0; i < 4; i++ {
+		r, page := registerAs(e, "banjir@example.id", "rahasia-123")
+		if r.code != http.StatusSeeOther || r.h.Get("Location") != "/register/done" || page.code != 200 {
+			t.Fatalf("registration %d: %d %q", i+1, r.code, r.h.Get("Location"))
+		}
+		if i == 0 {
+			first = page
+		} else if csrfRe.ReplaceAllString(page.body, "") != csrfRe.ReplaceAllString(first.body, "") {
+			t.Fatalf("registration %d answers differently", i+1)
+		}
+	}
+	want := "confirm_account banjir@example.id"
+	if got := outboxKinds(t, e); len(got) != 3 || got[0] != want || got[1] != want || got[2] != want {
+		t.Fatalf("outbox: %v", got)
+	}
+	// Another address is not held up by it.
+	registerAs(e, "lain@example.id", "rahasia-123")
+	if got := outboxKinds(t, e); len(got) != 4 || got[3] != "confirm_account lain@example.id" {
+		t.Fatalf("outbox: %v", got)
+	}
+}
+
 func TestWebSignInFailureSaysTheSameForUnknownEmailAndWrongPassword(t *testing.T) {
 	e := newWebEnv(t)
 	e.citizen("ada@example.id", "Ada")
