@@ -91,7 +91,8 @@ func New(o Opts) *Outbox {
 		lease: fmt.Sprintf("%016x", rand.Uint64())}
 }
 
-// AccountHook queues the confirmation and password-reset mails (register
+// AccountHook queues the confirmation and password-reset mails, and the
+// notice that someone registered an address that has an account (register
 // with tickets.Store.AddAccountHook).
 func (ob *Outbox) AccountHook(ctx context.Context, tx *tickets.Tx, kind string, u *tickets.User, token string) error {
 	var n notice
@@ -100,6 +101,10 @@ func (ob *Outbox) AccountHook(ctx context.Context, tx *tickets.Tx, kind string, 
 		n = notice{kind: ConfirmAccount, data: NoticeData{Link: ob.o.BaseURL + "/account/confirm?token=" + url.QueryEscape(token)}}
 	case string(PasswordReset):
 		n = notice{kind: PasswordReset, data: NoticeData{Link: ob.o.BaseURL + "/account/reset?token=" + url.QueryEscape(token)}}
+	case string(AccountExists):
+		// No token: the owner is pointed at the reset form, which mails
+		// its own link if they ask for one.
+		n = notice{kind: AccountExists, data: NoticeData{Link: ob.o.BaseURL + "/account/forgot"}}
 	default:
 		return fmt.Errorf("outbound: unknown account mail %q", kind)
 	}

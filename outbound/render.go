@@ -21,6 +21,7 @@ type NoticeKind string
 const (
 	ConfirmAccount     NoticeKind = "confirm_account"
 	PasswordReset      NoticeKind = "password_reset"
+	AccountExists      NoticeKind = "account_exists" // someone registered an address that has an account
 	TicketAutoresponse NoticeKind = "ticket_autoresponse"
 	ResponseNotice     NoticeKind = "response_notice"
 	StatusResolved     NoticeKind = "status_resolved"
@@ -42,7 +43,7 @@ const (
 
 // NoticeKinds lists every kind, for tests and the admin preview.
 var NoticeKinds = []NoticeKind{
-	ConfirmAccount, PasswordReset, TicketAutoresponse, ResponseNotice,
+	ConfirmAccount, PasswordReset, AccountExists, TicketAutoresponse, ResponseNotice,
 	StatusResolved, StatusClosed, TicketReopened,
 	AlertNewTicket, AlertTransfer, AlertAssigned, AlertOverdue,
 	AlertUnverified, AlertRefused, AlertCommands, Digest,
@@ -52,7 +53,7 @@ var NoticeKinds = []NoticeKind{
 // so whether its text starts with the reply marker.
 func (k NoticeKind) Repliable() bool {
 	switch k {
-	case ConfirmAccount, PasswordReset, AlertRefused, Digest:
+	case ConfirmAccount, PasswordReset, AccountExists, AlertRefused, Digest:
 		return false
 	}
 	return true
@@ -61,7 +62,7 @@ func (k NoticeKind) Repliable() bool {
 // AboutTicket reports whether the kind is about one ticket (its subject
 // carries the ticket token).
 func (k NoticeKind) AboutTicket() bool {
-	return k != ConfirmAccount && k != PasswordReset && k != Digest
+	return k != ConfirmAccount && k != PasswordReset && k != AccountExists && k != Digest
 }
 
 // Reply markers: the first line of every repliable notice. Intake cuts a

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,8 +15,20 @@ import (
 // AccountHook runs inside the transaction that issues an account token, so
 // that the outbox queues the mail carrying it atomically: kind is
 // "confirm_account" or "password_reset", token the clear token for the
-// link (/account/confirm?token=… or /account/reset?token=…).
+// link (/account/confirm?token=… or /account/reset?token=…); or kind is
+// MailAccountExists with token "" (no token is issued).
 type AccountHook func(ctx context.Context, tx *Tx, kind string, u *User, token string) error
+
+// MailAccountExists is the AccountHook kind that tells an account's owner
+// someone registered with their address: the registration page answers as
+// for a new address, so only the mailbox learns that it has an account.
+const MailAccountExists = "account_exists"
+
+// RegistrationMailLimit caps the mails registrations send one address
+// (confirmations and MailAccountExists together), so that registering
+// someone's address over and over neither floods their mailbox nor uses
+// up the outbox's per-address allowance that their ticket mail needs.
+var RegistrationMailLimit = Limit{Max: 3, Window: time.Hour}
 
 // AddAccountHook registers h. Call it while wiring, before serving.
 func (s *Store) AddAccountHook(h AccountHook) { s.accountHooks = append(s.accountHooks, h) }
@@ -129,10 +142,15 @@ func (p *Profile) validate(v *ValidationError) {
 }
 
 // Register records a registration and issues its confirmation token. The
-// account changes only when the token is used (ConfirmAccount): until then
-// a stranger typing someone else's address alters nothing. An address
-// known from mail (a user without a password) registers like a new one, and
-// on confirmation its mailed tickets are the account's.
+// account changes only when the token is used with the password typed here
+// (ConfirmAccount): until then a stranger typing someone else's address
+// alters nothing. An address known from mail (a user without a password)
+// registers like a new one, and on confirmation its mailed tickets are the
+// account's. An address that already has an account gets a
+// MailAccountExists mail instead, and the caller the same answer as for a
+// new one, so the form does not tell which addresses are registered. Past
+// RegistrationMailLimit for the address nothing is mailed, and the answer
+// is still the same.
 func (s *Store) Register(ctx context.Context, r RegisterRequest) (*User, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
@@ -141,16 +159,30 @@ func (s *Store) Register(ctx context.Context, r RegisterRequest) (*User, error) 
 	if err != nil {
 		return nil, wrap("register", err)
 	}
-	var u *User
+	// Outside the transaction: the rate limit has its own statements on the
+	// pool, and a change must not wait for a second connection.
+	u, err := s.EnsureUser(ctx, s.db, Address{Email: r.Email})
+	if err != nil {
+		return nil, wrap("register", err)
+	}
+	// Counted before the mail is queued, refused attempts included: the
+	// count then holds under concurrent registrations of one address.
+	ok, _, err := s.RateHit(ctx, "registration-mail:"+strconv.FormatInt(u.ID, 10), RegistrationMailLimit)
+	if err != nil {
+		return nil, wrap("register", err)
+	}
+	if !ok {
+		s.log.Info("registration mail limit reached, nothing mailed", "user", u.ID)
+		return u, nil
+	}
+	exists := false
 	err = s.InTx(ctx, func(tx *Tx) error {
-		var err error
-		if u, err = s.EnsureUser(ctx, tx, Address{Email: r.Email}); err != nil {
+		var cur User
+		if err := tx.GetContext(ctx, &cur, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, u.ID); err != nil {
 			return err
 		}
-		if u.Registered() {
-			v := &ValidationError{}
-			v.add("email", "this address already has an account")
-			return v
+		if exists = cur.Registered(); exists {
+			return s.fireAccount(ctx, tx, MailAccountExists, &cur, "")
 		}
 		data := map[string]string{"name": r.Name, "address": r.Address, "phone": r.Phone, "timezone": r.Timezone, "lang": r.Lang}
 		tok, err := s.issueAccountToken(ctx, tx, TokenConfirmAccount, u.ID, hash, data, ConfirmTTL)
@@ -158,23 +190,78 @@ func (s *Store) Register(ctx context.Context, r RegisterRequest) (*User, error) 
 			return err
 		}
 		// The mail greets them by the name they typed.
-		pending := *u
+		pending := cur
 		pending.Name, pending.Lang = r.Name, r.Lang
 		return s.fireAccount(ctx, tx, TokenConfirmAccount, &pending, tok)
 	})
 	if err != nil {
 		return nil, wrap("register", err)
 	}
-	s.log.Info("registration pending confirmation", "user", u.ID)
+	if exists {
+		s.log.Info("registration for an existing account, owner told", "user", u.ID)
+	} else {
+		s.log.Info("registration pending confirmation", "user", u.ID)
+	}
+	return u, nil
+}
+
+// CheckConfirmToken reports whether a confirmation link still works, to
+// show its form without using it: a GET of the link (which mail scanners
+// do by themselves) changes nothing. It returns the user as the
+// registration would make them: the address, and the name and language
+// typed at registration.
+func (s *Store) CheckConfirmToken(ctx context.Context, token string) (*User, error) {
+	at, err := s.peekAccountToken(ctx, TokenConfirmAccount, token)
+	if err != nil {
+		return nil, wrap("confirm account", err)
+	}
+	u, err := s.UserByID(ctx, at.UserID)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.ConfirmedAt.Valid) {
+		return nil, wrap("confirm account", ErrInvalidToken)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var d map[string]string
+	if err := json.Unmarshal(at.Data, &d); err != nil {
+		return nil, wrap("confirm account", err)
+	}
+	u.Name, u.Lang = d["name"], normLang(d["lang"])
 	return u, nil
 }
 
 // ConfirmAccount applies the registration a confirmation token carries and
-// activates the account. The token works once, within ConfirmTTL, and not
-// at all once the account is confirmed (by this or another token).
-func (s *Store) ConfirmAccount(ctx context.Context, token string) (*User, error) {
+// activates the account, when password is the one chosen at registration.
+// The token works once, within ConfirmTTL, and not at all once the account
+// is confirmed (by this or another token): the first registration
+// confirmed voids every other pending one of the address. A wrong password
+// is a *ValidationError on "password" and leaves the token usable (the
+// caller limits the attempts).
+//
+// Why the password typed at registration is asked again, rather than set
+// here: the link goes to the mailbox, the registration password is known
+// to whoever filled in the form, and only both together may make the
+// account. Someone who registers another person's address knows the
+// password but never sees the link; the mailbox owner, or a mail scanner
+// fetching the link, has the link but not that password, so the stranger's
+// registration can never become the account. Setting the password here
+// would defeat the attack too, but would make the registration form's
+// password fields (Gambar 3 of the manual) meaningless, and would let
+// anyone holding a forwarded or leaked link choose the password.
+func (s *Store) ConfirmAccount(ctx context.Context, token, password string) (*User, error) {
+	at, err := s.peekAccountToken(ctx, TokenConfirmAccount, token)
+	if err != nil {
+		return nil, wrap("confirm account", err)
+	}
+	// Checked before the transaction: the hash takes tens of
+	// milliseconds, and the token is consumed below only if it matches.
+	if !CheckPassword(at.PasswordHash, password) {
+		v := &ValidationError{}
+		v.add("password", "not the password chosen at registration")
+		return nil, v
+	}
 	var uid int64
-	err := s.InTx(ctx, func(tx *Tx) error {
+	err = s.InTx(ctx, func(tx *Tx) error {
 		at, err := s.consumeAccountToken(ctx, tx, TokenConfirmAccount, token)
 		if err != nil {
 			return err

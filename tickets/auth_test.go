@@ -38,19 +38,18 @@ func TestAuthConfirmationIsSingleUseAndExpires(t *testing.T) {
 	ctx := context.Background()
 	register(t, s, "izzah@example.id", "rahasia-123")
 	register(t, s, "lambat@example.id", "rahasia-123")
-	u, err := s.ConfirmAccount(ctx, toks["confirm_account izzah@example.id"])
+	u, err := s.ConfirmAccount(ctx, toks["confirm_account izzah@example.id"], "rahasia-123")
 	if err != nil || !u.Registered() || u.Name != "Izzah Annisa" || u.Timezone != "Asia/Jakarta" {
 		t.Fatalf("confirm: %v %+v", err, u)
 	}
-	if _, err := s.ConfirmAccount(ctx, toks["confirm_account izzah@example.id"]); !errors.Is(err, tickets.ErrInvalidToken) {
+	if _, err := s.ConfirmAccount(ctx, toks["confirm_account izzah@example.id"], "rahasia-123"); !errors.Is(err, tickets.ErrInvalidToken) {
 		t.Fatalf("second use: %v", err)
 	}
-	if _, err := s.Register(ctx, tickets.RegisterRequest{Email: "izzah@example.id", Name: "X", Address: "Y", Phone: "081234567890",
-		Password: "rahasia-123", Confirm: "rahasia-123"}); err == nil {
-		t.Fatal("registered a confirmed address again")
+	if _, err := s.CheckConfirmToken(ctx, toks["confirm_account izzah@example.id"]); !errors.Is(err, tickets.ErrInvalidToken) {
+		t.Fatalf("used token still looks live: %v", err)
 	}
 	clock.t = clock.t.Add(tickets.ConfirmTTL + time.Minute)
-	if _, err := s.ConfirmAccount(ctx, toks["confirm_account lambat@example.id"]); !errors.Is(err, tickets.ErrInvalidToken) {
+	if _, err := s.ConfirmAccount(ctx, toks["confirm_account lambat@example.id"], "rahasia-123"); !errors.Is(err, tickets.ErrInvalidToken) {
 		t.Fatalf("expired token: %v", err)
 	}
 }
@@ -74,11 +73,164 @@ func TestAuthRegistrationChangesNothingUntilConfirmed(t *testing.T) {
 	}
 }
 
+// The attack: a stranger registers the address of a citizen who only ever
+// wrote by mail, with a password of his own. The link reaches the
+// citizen's mailbox, where a scanner fetches it or the citizen opens it;
+// neither knows the stranger's password, so nothing they can do with the
+// link makes his registration the account.
+func TestAuthStrangersRegistrationOfAMailOnlyAddressNeverBecomesTheAccount(t *testing.T) {
+	s, db, _, toks := webStore(t)
+	ctx := context.Background()
+	tk, _, err := s.Open(ctx, tickets.OpenRequest{Owner: tickets.Address{Email: "warga@example.id", Name: "Warga Asli"}, Subject: "Surat", Body: "isi", Source: tickets.SourceEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(t, s, "warga@example.id", "sandi-penyerang")
+	attackerLink := toks["confirm_account warga@example.id"]
+	untouched := func(when string) {
+		t.Helper()
+		var row struct {
+			Hash      *string    `db:"password_hash"`
+			Confirmed *time.Time `db:"confirmed_at"`
+			Name      string     `db:"name"`
+		}
+		if err := db.Get(&row, `SELECT password_hash, confirmed_at, name FROM users WHERE email = 'warga@example.id'`); err != nil {
+			t.Fatal(err)
+		}
+		if row.Hash != nil || row.Confirmed != nil || row.Name != "Warga Asli" {
+			t.Fatalf("%s: the user changed: %+v", when, row)
+		}
+		if u, err := s.Authenticate(ctx, "warga@example.id", "sandi-penyerang"); u != nil || err == nil {
+			t.Fatalf("%s: the stranger signs in: %v", when, err)
+		}
+	}
+	// A scanner only looks at the link.
+	for i := 0; i < 3; i++ {
+		if u, err := s.CheckConfirmToken(ctx, attackerLink); err != nil || u.Email != "warga@example.id" {
+			t.Fatalf("peek %d: %v", i, err)
+		}
+	}
+	untouched("after the link was looked at")
+	// The citizen, or anything else holding the link, without the
+	// stranger's password.
+	for _, pw := range []string{"", "sandi-warga-1", "Sandi-Penyerang"} {
+		_, err := s.ConfirmAccount(ctx, attackerLink, pw)
+		var v *tickets.ValidationError
+		if !errors.As(err, &v) || v.Fields["password"] == "" {
+			t.Fatalf("confirm with %q: %v", pw, err)
+		}
+		untouched("after a confirmation with " + pw)
+	}
+	if _, err := s.CheckConfirmToken(ctx, attackerLink); err != nil {
+		t.Fatalf("a wrong password used the link up: %v", err)
+	}
+	// The citizen registers themselves and confirms: their password wins.
+	register(t, s, "warga@example.id", "sandi-warga-1")
+	own := toks["confirm_account warga@example.id"]
+	if own == attackerLink {
+		t.Fatal("no new token")
+	}
+	u, err := s.ConfirmAccount(ctx, own, "sandi-warga-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine, _, _ := s.List(ctx, tickets.Filter{OwnerID: u.ID}); len(mine) != 1 || mine[0].Number != tk.Number {
+		t.Fatalf("the mailed ticket is not the account's: %+v", mine)
+	}
+	if _, err := s.Authenticate(ctx, "warga@example.id", "sandi-warga-1"); err != nil {
+		t.Fatalf("the citizen cannot sign in: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "warga@example.id", "sandi-penyerang"); !errors.Is(err, tickets.ErrInvalidLogin) {
+		t.Fatalf("the stranger's password: %v", err)
+	}
+	// And the stranger's pending registration is void, even with his
+	// password and the link.
+	if _, err := s.ConfirmAccount(ctx, attackerLink, "sandi-penyerang"); !errors.Is(err, tickets.ErrInvalidToken) {
+		t.Fatalf("the stranger's link after the citizen confirmed: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "warga@example.id", "sandi-penyerang"); !errors.Is(err, tickets.ErrInvalidLogin) {
+		t.Fatalf("the stranger's password after all: %v", err)
+	}
+}
+
+func TestAuthRegisteringAnAccountsAddressMailsTheOwnerAndChangesNothing(t *testing.T) {
+	s, db, _, toks := webStore(t)
+	ctx := context.Background()
+	register(t, s, "ada@example.id", "rahasia-123")
+	first := toks["confirm_account ada@example.id"]
+	if _, err := s.ConfirmAccount(ctx, first, "rahasia-123"); err != nil {
+		t.Fatal(err)
+	}
+	// The same answer as for a new address: no error, a user back.
+	u, err := s.Register(ctx, tickets.RegisterRequest{Email: "Ada@Example.id", Name: "Penyusup", Address: "Jl. Lain", Phone: "081234567890",
+		Password: "sandi-penyusup", Confirm: "sandi-penyusup"})
+	if err != nil || u == nil {
+		t.Fatalf("register an account's address: %v", err)
+	}
+	if tok, ok := toks["account_exists ada@example.id"]; !ok || tok != "" {
+		t.Fatalf("owner not told, or told with a token: %q %v", tok, ok)
+	}
+	if toks["confirm_account ada@example.id"] != first {
+		t.Fatal("a confirmation was issued for an existing account")
+	}
+	var n int
+	db.Get(&n, `SELECT count(*) FROM account_tokens WHERE used_at IS NULL`)
+	if n != 0 {
+		t.Fatalf("%d live tokens", n)
+	}
+	if _, err := s.Authenticate(ctx, "ada@example.id", "rahasia-123"); err != nil {
+		t.Fatalf("owner's password: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "ada@example.id", "sandi-penyusup"); !errors.Is(err, tickets.ErrInvalidLogin) {
+		t.Fatalf("intruder's password: %v", err)
+	}
+	if got, _ := s.UserByEmail(ctx, "ada@example.id"); got.Name != "Izzah Annisa" {
+		t.Fatalf("profile changed: %+v", got)
+	}
+}
+
+func TestAuthRegistrationMailsToOneAddressAreLimited(t *testing.T) {
+	s, _, clock, toks := webStore(t)
+	ctx := context.Background()
+	mails := map[string]int{}
+	s.AddAccountHook(func(_ context.Context, _ *tickets.Tx, kind string, u *tickets.User, _ string) error {
+		mails[kind+" "+u.Email]++
+		return nil
+	})
+	max := tickets.RegistrationMailLimit.Max
+	for i := 0; i < max+2; i++ {
+		register(t, s, "banjir@example.id", "rahasia-123")
+	}
+	register(t, s, "lain@example.id", "rahasia-123")
+	if mails["confirm_account banjir@example.id"] != max || mails["confirm_account lain@example.id"] != 1 {
+		t.Fatalf("mails: %v", mails)
+	}
+	// A confirmation and the notices to an account share the limit.
+	register(t, s, "ada@example.id", "rahasia-123")
+	if _, err := s.ConfirmAccount(ctx, toks["confirm_account ada@example.id"], "rahasia-123"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < max+2; i++ {
+		register(t, s, "ada@example.id", "rahasia-123")
+	}
+	if mails["account_exists ada@example.id"] != max-1 {
+		t.Fatalf("mails: %v", mails)
+	}
+	// The window slides on: later the address hears again.
+	clock.t = clock.t.Add(2 * tickets.RegistrationMailLimit.Window)
+	register(t, s, "banjir@example.id", "rahasia-123")
+	if mails["confirm_account banjir@example.id"] != max+1 {
+		t.Fatalf("mails after the window: %v", mails)
+	}
+}
+
 func TestAuthResetTokenIsBoundToThePasswordAndExpires(t *testing.T) {
 	s, _, clock, toks := webStore(t)
 	ctx := context.Background()
 	register(t, s, "lupa@example.id", "rahasia-123")
-	s.ConfirmAccount(ctx, toks["confirm_account lupa@example.id"])
+	if _, err := s.ConfirmAccount(ctx, toks["confirm_account lupa@example.id"], "rahasia-123"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.RequestPasswordReset(ctx, "nobody@example.id"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,6 +22,10 @@ var (
 	limitRegisterIP   = tickets.Limit{Max: 10, Window: time.Hour}
 	limitResetIP      = tickets.Limit{Max: 10, Window: time.Hour}
 	limitResetAccount = tickets.Limit{Max: 3, Window: time.Hour}
+	// Wrong passwords at confirmation, per link: whoever holds a link
+	// (forwarded, or logged by a mail scanner) cannot guess the
+	// registration's password at speed.
+	limitConfirmToken = tickets.Limit{Max: 5, Window: time.Hour}
 )
 
 // tooMany answers 429 with a page saying when to try again.
@@ -229,14 +235,24 @@ func (s *server) registerDone(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "register_done", p)
 }
 
-// confirmAccount activates the account (Gambar 6). Mail scanners that
-// fetch links do activate it early: harmless, the mailbox owner asked.
-func (s *server) confirmAccount(w http.ResponseWriter, r *http.Request) {
-	u, err := s.store.ConfirmAccount(r.Context(), r.URL.Query().Get("token"))
+// confirmForm is the confirmation link's page (Gambar 6): it asks for the
+// password chosen at registration. Opening the link changes nothing, so a
+// mail scanner that fetches it activates nothing.
+type confirmForm struct {
+	Token, Email string
+}
+
+func (s *server) confirmAccountForm(w http.ResponseWriter, r *http.Request) {
+	s.showConfirmForm(w, r, r.URL.Query().Get("token"), nil)
+}
+
+// showConfirmForm renders the form for a live token, with the field error
+// of a failed attempt (failed, a *tickets.ValidationError, or nil), or the
+// "link invalid" page.
+func (s *server) showConfirmForm(w http.ResponseWriter, r *http.Request, tok string, failed error) {
+	u, err := s.store.CheckConfirmToken(r.Context(), tok)
 	if errors.Is(err, tickets.ErrInvalidToken) {
-		p := s.newPage(w, r, "confirm.title")
-		p.Data = map[string]any{"OK": false}
-		s.render(w, r, http.StatusNotFound, "confirm", p)
+		s.confirmInvalid(w, r)
 		return
 	}
 	if err != nil {
@@ -244,9 +260,58 @@ func (s *server) confirmAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(w, r, "confirm.title")
+	if webFrom(r).user == nil {
+		// Opened from the mail, most likely without our language cookie:
+		// the language they registered in.
+		p.Lang = u.Lang
+	}
+	code := http.StatusOK
+	if errs, ok := fieldErrors(p.Lang, failed); ok {
+		p.Errors, code = errs, http.StatusBadRequest
+	}
+	p.Form = confirmForm{Token: tok, Email: u.Email}
+	p.Data = map[string]any{"Ask": true}
+	s.render(w, r, code, "confirm", p)
+}
+
+func (s *server) confirmInvalid(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "confirm.title")
+	p.Data = map[string]any{"OK": false}
+	s.render(w, r, http.StatusNotFound, "confirm", p)
+}
+
+// confirmAccount activates the account when the password typed is the one
+// chosen at registration (see tickets.ConfirmAccount for why).
+func (s *server) confirmAccount(w http.ResponseWriter, r *http.Request) {
+	tok := r.PostFormValue("token")
+	// The rate_limits table holds the token's hash, not the link.
+	sum := sha256.Sum256([]byte(tok))
+	key := "confirm-token:" + hex.EncodeToString(sum[:16])
+	if s.limited(w, r, false, []string{key}, []tickets.Limit{limitConfirmToken}) {
+		return
+	}
+	u, err := s.store.ConfirmAccount(r.Context(), tok, r.PostFormValue("password"))
+	var verr *tickets.ValidationError
+	if errors.As(err, &verr) {
+		if _, _, err := s.store.RateHit(r.Context(), key, limitConfirmToken); err != nil {
+			s.webError(w, r, err)
+			return
+		}
+		s.showConfirmForm(w, r, tok, err)
+		return
+	}
+	if errors.Is(err, tickets.ErrInvalidToken) {
+		s.confirmInvalid(w, r)
+		return
+	}
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	s.log.Info("account confirmed via web", "user", u.ID)
+	p := s.newPage(w, r, "confirm.title")
 	p.Lang = u.Lang
 	p.Data = map[string]any{"OK": true}
-	p.Form = loginForm{Login: u.Email}
 	s.render(w, r, http.StatusOK, "confirm", p)
 }
 

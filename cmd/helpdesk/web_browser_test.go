@@ -123,8 +123,21 @@ func TestWebBrowserWalksTheManual(t *testing.T) {
 	shot("03-periksa-email")
 
 	// Gambar 5–6: the link from the confirmation mail, as the outbox
-	// delivered it into the dev outbox.
-	do("confirm", chromedp.Navigate(base+mailedLink(t, e, "/account/confirm?token=")))
+	// delivered it into the dev outbox. Opening it changes nothing: its
+	// form asks again for the password chosen at registration.
+	do("confirmation link", chromedp.Navigate(base+mailedLink(t, e, "/account/confirm?token=")))
+	waitFor("confirmation form", `!!document.querySelector("form[action='/account/confirm'] #password")`)
+	if v, _ := chromedp.Run(ctx, chromedp.Value(css("#email"))); v != "izzah.annisa@example.id" {
+		t.Fatalf("confirmation form shows %q", v)
+	}
+	do("wrong password",
+		chromedp.SendKeys(css("#password"), "rahasia-999"),
+		chromedp.Click(css(`form[action="/account/confirm"] button[type=submit]`)))
+	waitFor("confirmation error", hasText("Kata sandi ini tidak sama dengan yang dibuat saat pendaftaran."))
+	shot("03b-konfirmasi-kata-sandi")
+	do("confirm",
+		chromedp.SendKeys(css("#password"), "rahasia-123"),
+		chromedp.Click(css(`form[action="/account/confirm"] button[type=submit]`)))
 	waitFor("confirmed", hasText("Akun Anda sudah aktif"))
 	shot("04-akun-aktif")
 

@@ -167,11 +167,21 @@ func (e *webEnv) citizen(email, name string) *browser {
 	if r.code != http.StatusSeeOther {
 		e.t.Fatalf("register %s: %d %s", email, r.code, snippet(r.body))
 	}
-	if r := b.get("/account/confirm?token=" + url.QueryEscape(e.token(tickets.TokenConfirmAccount, email))); r.code != 200 {
-		e.t.Fatalf("confirm %s: %d", email, r.code)
+	if r := b.confirm(e.token(tickets.TokenConfirmAccount, email), "rahasia-123"); r.code != 200 {
+		e.t.Fatalf("confirm %s: %d %s", email, r.code, snippet(r.body))
 	}
 	b.signIn(email, "rahasia-123")
 	return b
+}
+
+// confirm opens a confirmation link and sends its form with password, as
+// the mailbox owner does.
+func (b *browser) confirm(token, password string) resp {
+	b.t.Helper()
+	if r := b.get("/account/confirm?token=" + url.QueryEscape(token)); r.code != 200 {
+		return r
+	}
+	return b.post("/account/confirm", url.Values{"token": {token}, "password": {password}})
 }
 
 func (b *browser) signIn(login, password string) {

@@ -91,6 +91,14 @@ var messages = map[string][2]string{
 	"confirm.bad_h": {"Tautan tidak berlaku", "This link does not work"},
 	"confirm.bad_p": {"Tautan konfirmasi ini sudah kedaluwarsa atau sudah dipakai. Daftar ulang untuk menerima tautan baru.", "This confirmation link has expired or was already used. Register again to receive a new one."},
 
+	// Confirmation asks again for the password chosen at registration.
+	"confirm.form_h":         {"Aktifkan akun Anda", "Activate your account"},
+	"confirm.form_p":         {"Akun baru aktif setelah Anda memasukkan di sini kata sandi yang Anda buat saat mendaftar.", "The account becomes active only once you enter here the password you chose when registering."},
+	"confirm.password":       {"Kata sandi yang dibuat saat mendaftar", "The password chosen at registration"},
+	"confirm.submit":         {"Aktifkan akun", "Activate the account"},
+	"confirm.not_me":         {"Bukan Anda yang mendaftar? Tutup saja halaman ini; tidak ada yang berubah. Lupa kata sandinya? Daftar lagi dengan alamat ini untuk menerima tautan baru.", "You did not register? Just close this page; nothing changes. Forgot the password? Register again with this address to receive a new link."},
+	"confirm.wrong_password": {"Kata sandi ini tidak sama dengan yang dibuat saat pendaftaran.", "This is not the password chosen at registration."},
+
 	"forgot.title":   {"Lupa Kata Sandi", "Forgotten Password"},
 	"forgot.heading": {"Lupa kata sandi", "Forgotten password"},
 	"forgot.intro":   {"Masukkan alamat email akun Anda. Kami akan mengirim tautan untuk membuat kata sandi baru.", "Enter your account's email address. We will send you a link to choose a new password."},
@@ -332,7 +340,7 @@ var validationMessages = map[string]string{
 	"the passwords do not match":                                     "val.confirm",
 	"the current password is wrong":                                  "val.current",
 	"the new password must differ from the current one":              "val.same_password",
-	"this address already has an account":                            "val.registered",
+	"not the password chosen at registration":                        "confirm.wrong_password",
 	"a summary of the issue is required":                             "val.subject",
 	"please describe the issue":                                      "val.message",
 	"the message is empty":                                           "val.message_empty",
@@ -359,7 +367,6 @@ func init() {
 		"val.confirm":         {"Kedua kata sandi tidak sama.", "The two passwords do not match."},
 		"val.current":         {"Kata sandi saat ini salah.", "The current password is wrong."},
 		"val.same_password":   {"Kata sandi baru harus berbeda dari yang sekarang.", "The new password must differ from the current one."},
-		"val.registered":      {"Alamat ini sudah memiliki akun. Silakan masuk, atau gunakan Lupa kata sandi.", "This address already has an account. Please sign in, or use Forgot your password."},
 		"val.subject":         {"Ringkasan masalah wajib diisi.", "Please give a summary of the issue."},
 		"val.message":         {"Jelaskan masalah Anda.", "Please describe the issue."},
 		"val.message_empty":   {"Tulis pesan atau lampirkan berkas.", "Please write a message or attach a file."},
