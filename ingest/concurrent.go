@@ -57,7 +57,7 @@ func newConcurrentDelivery(ctx context.Context, p *Poller, validity uint32) *con
 
 // add starts delivering one message once the earlier messages it depends
 // on are done. Messages must be added in UID order.
-func (c *concurrentDelivery) add(uid uint32, raw []byte) {
+func (c *concurrentDelivery) add(uid uint32, raw []byte, size int64) {
 	h := Parse(headerBlock(raw, 256<<10), Limits{})
 	var deps []*pending
 	me := &pending{uid: uid, done: make(chan struct{})}
@@ -99,7 +99,11 @@ func (c *concurrentDelivery) add(uid uint32, raw []byte) {
 		}
 		if err == nil {
 			c.sem <- struct{}{}
-			res, err = c.p.deliver(c.ctx, raw, Source{Mailbox: c.p.u.name, UIDValidity: c.validity, UID: uid})
+			src := Source{Mailbox: c.p.u.name, UIDValidity: c.validity, UID: uid}
+			if size > int64(len(raw)) {
+				src.Size = size
+			}
+			res, err = c.p.deliver(c.ctx, raw, src)
 			<-c.sem
 		}
 		if err == nil {

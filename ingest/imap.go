@@ -6,6 +6,7 @@ package ingest
 // the processed folder are a courtesy to the humans who read the mailbox.
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"database/sql"
@@ -630,7 +631,7 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		if msg == nil {
 			break
 		}
-		uid, raw, err := readFetched(msg)
+		uid, raw, size, err := readFetched(msg, s.p.o.Intake.max)
 		if err != nil {
 			// The connection broke inside a literal. The command is left
 			// as it is: draining it would read the dead connection
@@ -644,7 +645,7 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		if uid <= s.lastUID || !set.Contains(imap.UID(uid)) || raw == nil {
 			continue
 		}
-		cd.add(uid, raw)
+		cd.add(uid, raw, size)
 	}
 	closeErr := cmd.Close()
 	done, prefix, failure := cd.wait()
@@ -669,15 +670,19 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 	return nil
 }
 
-func readFetched(msg *imapclient.FetchMessageData) (uint32, []byte, error) {
+// readFetched reads one FETCH response: the UID and the message, whole when
+// it fits in limit bytes, else its header block only (the literal is read
+// through all the same), and the message's size.
+func readFetched(msg *imapclient.FetchMessageData, limit int64) (uint32, []byte, int64, error) {
 	var (
-		uid uint32
-		raw []byte
+		uid  uint32
+		raw  []byte
+		size int64
 	)
 	for {
 		item := msg.Next()
 		if item == nil {
-			return uid, raw, nil
+			return uid, raw, size, nil
 		}
 		switch item := item.(type) {
 		case imapclient.FetchItemDataUID:
@@ -686,17 +691,21 @@ func readFetched(msg *imapclient.FetchMessageData) (uint32, []byte, error) {
 			if item.Literal == nil {
 				continue
 			}
-			b, err := io.ReadAll(item.Literal)
+			var buf bytes.Buffer
+			if item.Literal.Size() <= limit {
+				buf.Grow(int(item.Literal.Size()))
+			}
+			b, n, err := readCapped(&buf, item.Literal, limit)
 			if err != nil {
-				return 0, nil, fmt.Errorf("ingest: imap fetch body uid %d: %w", uid, err)
+				return 0, nil, 0, fmt.Errorf("ingest: imap fetch body uid %d: %w", uid, err)
 			}
 			// A connection closed mid-literal reads as a clean EOF: only the
 			// announced size tells a whole message from the start of one,
 			// and half a message must never be stored.
-			if int64(len(b)) != item.Literal.Size() {
-				return 0, nil, fmt.Errorf("ingest: imap fetch body uid %d: got %d of %d bytes: %w", uid, len(b), item.Literal.Size(), io.ErrUnexpectedEOF)
+			if n != item.Literal.Size() {
+				return 0, nil, 0, fmt.Errorf("ingest: imap fetch body uid %d: got %d of %d bytes: %w", uid, n, item.Literal.Size(), io.ErrUnexpectedEOF)
 			}
-			raw = b
+			raw, size = b, n
 		}
 	}
 }

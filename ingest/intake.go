@@ -23,6 +23,9 @@ type Source struct {
 	// Recipients are the envelope recipients when known (SMTP intake, the
 	// pipe's --recipient), used to route to a help topic.
 	Recipients []string
+	// Size is the message's length when raw holds only the start of it:
+	// a reader cut a message over the size limit (see Receive).
+	Size int64
 }
 
 // Outcomes of a delivery.
@@ -78,6 +81,7 @@ type IntakeOpts struct {
 
 // Intake turns raw mail into tickets and replies, each message exactly once.
 type Intake struct {
+	big   chan struct{} // slots for messages over bigMessage, being read or delivered
 	store *tickets.Store
 	ids   tickets.MessageIDs
 	log   *slog.Logger
@@ -91,7 +95,7 @@ type Intake struct {
 // NewIntake returns an Intake storing into store.
 func NewIntake(store *tickets.Store, o IntakeOpts) *Intake {
 	in := &Intake{store: store, ids: tickets.MessageIDs{Secret: o.Secret}, log: o.Log, own: map[string]bool{}, max: o.MaxSize,
-		lim: o.Limits, back: o.Backdate, auth: o.Auth}
+		lim: o.Limits, back: o.Backdate, auth: o.Auth, big: make(chan struct{}, bigSlots)}
 	if in.log == nil {
 		in.log = slog.New(slog.DiscardHandler)
 	}
@@ -139,21 +143,32 @@ type delivery struct {
 // it is committed; an error means nothing was, and the caller must offer
 // the message again later (and not flag it on the server).
 func (in *Intake) Deliver(ctx context.Context, raw []byte, src Source) (Result, error) {
-	m, cut := in.parse(raw)
+	if len(raw) > bigMessage {
+		if err := in.takeBig(ctx); err != nil {
+			return Result{}, fmt.Errorf("ingest: deliver: %w", err)
+		}
+		defer in.giveBig()
+	}
+	return in.deliver(ctx, raw, src)
+}
+
+func (in *Intake) deliver(ctx context.Context, raw []byte, src Source) (Result, error) {
+	size := max(src.Size, int64(len(raw)))
+	m, cut := in.parse(raw, size)
 	d := &delivery{m: m, cut: cut, src: src, from: tickets.NormalizeEmail(m.From.Email), key: dedupKey(m.MessageID, raw)}
 	d.digest, d.textDigest = contentDigests(m, raw, cut)
 	// Authentication may ask DNS: never while holding a transaction.
 	d.verdict = in.verdict(ctx, raw, m, d.from)
 	stored := raw
 	if cut != "" {
-		stored = headerBlock(raw, 1<<20)
+		stored = headerBlock(raw, headerKeep)
 	}
 	var err error
 	// Concurrent deliveries can deadlock on shared rows (two new mails
 	// naming the same people in another order); PostgreSQL aborts one
 	// (class 40), which simply runs again.
 	for try := 0; ; try++ {
-		err = in.deliverTx(ctx, d, stored, len(raw))
+		err = in.deliverTx(ctx, d, stored, size)
 		if !tickets.IsRetryable(err) || try == 4 || ctx.Err() != nil {
 			break
 		}
@@ -182,7 +197,7 @@ func (in *Intake) verdict(ctx context.Context, raw []byte, m *Message, from stri
 }
 
 // deliverTx is one attempt of Deliver, in one transaction.
-func (in *Intake) deliverTx(ctx context.Context, d *delivery, stored []byte, size int) error {
+func (in *Intake) deliverTx(ctx context.Context, d *delivery, stored []byte, size int64) error {
 	return in.store.InTx(ctx, func(tx *tickets.Tx) error {
 		d.res, d.reusedOf, d.department = Result{}, "", 0
 		fresh, err := in.record(ctx, tx, d, stored, size)
@@ -255,7 +270,7 @@ func nullID(id int64) any {
 // different letter reusing a Message-ID (broken mailers, scanners and
 // notification systems do) is stored as its own, under a key that adds
 // its digest, and d.reusedOf names the earlier one.
-func (in *Intake) record(ctx context.Context, tx *tickets.Tx, d *delivery, stored []byte, size int) (bool, error) {
+func (in *Intake) record(ctx context.Context, tx *tickets.Tx, d *delivery, stored []byte, size int64) (bool, error) {
 	p := in.store.Prep(tx)
 	key := d.key
 	for {
@@ -323,14 +338,14 @@ func (in *Intake) duplicate(ctx context.Context, tx *tickets.Tx, key string, d *
 }
 
 // parse reads the message, or only its header block when it is over the
-// size limit; cut says what was left out.
-func (in *Intake) parse(raw []byte) (*Message, string) {
-	if int64(len(raw)) <= in.max {
+// size limit (size is its whole length); cut says what was left out.
+func (in *Intake) parse(raw []byte, size int64) (*Message, string) {
+	if size <= in.max {
 		return Parse(raw, in.lim), ""
 	}
-	m := Parse(headerBlock(raw, 1<<20), in.lim)
+	m := Parse(headerBlock(raw, headerKeep), in.lim)
 	return m, fmt.Sprintf("This message was %.1f MB, over the %.0f MB limit: only its headers were kept; its text and attachments were cut. Ask the sender to send smaller parts.",
-		float64(len(raw))/(1<<20), float64(in.max)/(1<<20))
+		float64(size)/(1<<20), float64(in.max)/(1<<20))
 }
 
 // headerBlock returns the header section of raw (up to the blank line), at

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -504,5 +505,34 @@ func TestMailAskingForNoAutoReplyIsATicketWithoutAutoresponse(t *testing.T) {
 	res := deliver(t, in, raw)
 	if res.Outcome != OutcomeOpened || len(changes) != 1 || changes[0].Quiet || changes[0].NoReply == "" {
 		t.Fatalf("%+v; changes %+v", res, changes)
+	}
+}
+
+// TestLongAndRandomMailBecomesATicket: a text just over the limit, and a
+// megabyte of random bytes, each become a ticket (cut, with a note), never
+// "stored" with nothing to show for it.
+func TestLongAndRandomMailBecomesATicket(t *testing.T) {
+	in, s, db := newTestIntake(t)
+	long := msg(strings.Repeat("Bantuan sosial kami belum cair. ", 36000), "From: w@example.id", "Subject: Panjang", "Message-ID: <long@example.id>")
+	if len(long) < 1100<<10 {
+		t.Fatalf("only %d bytes", len(long))
+	}
+	random := make([]byte, 1<<20)
+	rand.Read(random)
+	for _, raw := range [][]byte{long, random} {
+		res := deliver(t, in, raw)
+		if res.Ticket == "" || res.Outcome == OutcomeFailed {
+			var note string
+			db.Get(&note, `SELECT note FROM inbound_messages WHERE id = $1`, res.InboundID)
+			t.Fatalf("%d bytes: %+v %q", len(raw), res, note)
+		}
+		_, es := thread(t, s, res.Ticket)
+		if len(es[0].Body) > tickets.MaxBody {
+			t.Errorf("entry of %d bytes", len(es[0].Body))
+		}
+	}
+	_, es := thread(t, s, deliver(t, in, long).Ticket)
+	if !strings.Contains(es[0].Body, "cut") {
+		t.Errorf("the long text does not say it was cut: %q", es[0].Body[len(es[0].Body)-300:])
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/kemsos/helpdesk/tickets"
+	"golang.org/x/net/netutil"
 )
 
 // SMTPOpts configure the SMTP intake.
@@ -22,8 +24,13 @@ type SMTPOpts struct {
 	// Accept says whether mail for a recipient is ours: the helpdesk's
 	// addresses and the routed ones. Others get 550 at RCPT.
 	Accept func(ctx context.Context, rcpt string) (bool, error)
-	// MaxSize is announced in EHLO (RFC 1870) and enforced.
+	// MaxSize is the largest message kept whole (default 25 MB): a larger
+	// one is accepted and kept with its headers and a note, as by the other
+	// ways in; only one over four times it is refused (552).
 	MaxSize int64
+	// MaxConns bounds the connections served at once (default 64); more
+	// wait in the listen queue.
+	MaxConns int
 }
 
 // SMTPServer is the built-in SMTP intake (HELPDESK_SMTP_LISTEN): an MTA
@@ -42,11 +49,14 @@ func NewSMTPServer(o SMTPOpts) *SMTPServer {
 	if o.MaxSize <= 0 {
 		o.MaxSize = 25 << 20
 	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 64
+	}
 	s := &SMTPServer{o: o}
 	srv := smtp.NewServer(&smtpBackend{s: s})
 	srv.Addr = o.Addr
 	srv.Domain = o.Domain
-	srv.MaxMessageBytes = o.MaxSize
+	srv.MaxMessageBytes = 4 * o.MaxSize
 	srv.MaxRecipients = 100
 	// Real-world mail has long lines (RFC 5322 §2.1.1's 998 is often
 	// exceeded by HTML mail generators).
@@ -64,7 +74,8 @@ func (s *SMTPServer) Listen() error {
 	if err != nil {
 		return fmt.Errorf("ingest: smtp listen: %w", err)
 	}
-	s.ln = ln
+	// Each connection may hold a message being read: bound them.
+	s.ln = netutil.LimitListener(ln, s.o.MaxConns)
 	return nil
 }
 
@@ -117,17 +128,15 @@ func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *smtpSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		// Over the size limit: go-smtp reports it; the sender gets 552.
-		return err
-	}
 	// The envelope sender is recorded as Return-Path, as a final delivery
 	// agent does (RFC 5321 §4.4); an empty one marks a bounce.
-	raw = append([]byte("Return-Path: <"+ss.from+">\r\n"), raw...)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	r = io.MultiReader(strings.NewReader("Return-Path: <"+ss.from+">\r\n"), r)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, err = ss.s.o.Intake.Deliver(ctx, raw, Source{Mailbox: "smtp", Recipients: ss.rcpts})
+	_, err := ss.s.o.Intake.Receive(ctx, r, Source{Mailbox: "smtp", Recipients: ss.rcpts})
+	if errors.Is(err, smtp.ErrDataTooLarge) {
+		return err // the sender gets 552
+	}
 	if err != nil {
 		ss.s.o.Log.Error("smtp intake: not stored, asking the sender to retry", "remote", ss.remote, "err", err)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure storing the message, try again later"}

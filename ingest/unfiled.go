@@ -113,7 +113,7 @@ func (in *Intake) FileAsTicket(ctx context.Context, agent *tickets.Agent, id int
 		if err != nil {
 			return err
 		}
-		m, cut := in.parse(row.Raw)
+		m, cut := in.parse(row.Raw, int64(len(row.Raw)))
 		d := &delivery{m: m, cut: cut, src: Source{Mailbox: row.Mailbox}, from: tickets.NormalizeEmail(m.From.Email),
 			verdict: Verdict{Method: AuthNone, Detail: "filed by " + agent.Name + " from the list of mail not filed"}, filedBy: agent}
 		d.res.InboundID = id

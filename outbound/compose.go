@@ -18,11 +18,14 @@ import (
 // Address is a display name and a mailbox.
 type Address struct{ Name, Email string }
 
-// Attachment is a file carried by an outgoing message.
+// Attachment is a file carried by an outgoing message: its bytes, or a
+// reference to a stored blob (BlobSHA256), written as a placeholder that
+// ExpandBlobs replaces with the blob at send time.
 type Attachment struct {
 	Filename    string
 	ContentType string // "" means application/octet-stream
 	Data        []byte
+	BlobSHA256  []byte // with Data nil: the stored file this part carries
 }
 
 // Mail is an outgoing message before it is turned into bytes.
@@ -179,7 +182,11 @@ func (m *Mail) writeBody(buf *bytes.Buffer, top fields) error {
 		if err != nil {
 			return err
 		}
-		if _, err := pw.Write(a.Data); err != nil {
+		data := a.Data
+		if data == nil && a.BlobSHA256 != nil {
+			data = blobPlaceholder(a.BlobSHA256)
+		}
+		if _, err := pw.Write(data); err != nil {
 			return err
 		}
 		if err := pw.Close(); err != nil {

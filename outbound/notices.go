@@ -21,7 +21,9 @@ type notice struct {
 	lang   string
 	tz     string
 	data   NoticeData
-	atts   []tickets.NewAttachment
+	// atts are the stored files the mail carries, by reference: they are
+	// read back when it is sent, not copied into every recipient's row.
+	atts []tickets.Attachment
 	// suppress is a reason decided before the guards: the mail it answers
 	// must not be answered (automatic mail, a loop).
 	suppress string
@@ -66,9 +68,9 @@ func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) e
 		}
 	case tickets.ChangeResponse:
 		owner(ResponseNotice)
-		ns[0].atts = c.Attachments
+		ns[0].atts = c.Entry.Attachments
 		for _, col := range t.Collaborators {
-			ns = append(ns, notice{kind: ResponseNotice, ticket: t, entry: c.Entry, to: col, atts: c.Attachments})
+			ns = append(ns, notice{kind: ResponseNotice, ticket: t, entry: c.Entry, to: col, atts: c.Entry.Attachments})
 		}
 	case tickets.ChangeStatus:
 		switch c.Detail["to"] {
@@ -188,6 +190,9 @@ func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, ns []notice) erro
 			}
 			break
 		}
+	}
+	if err := ob.lockCapped(ctx, tx, ns); err != nil {
+		return err
 	}
 	sent, err := ob.sentLastHour(ctx, tx, addrs, ns[0].ticket)
 	if err != nil {
@@ -340,7 +345,7 @@ func (ob *Outbox) compose(n notice, mid string, threadIDs []string) (string, []b
 		m.Headers = map[string]string{"X-Helpdesk-Ticket": number}
 	}
 	for _, a := range n.atts {
-		m.Attachments = append(m.Attachments, Attachment{Filename: a.Name, ContentType: a.ContentType, Data: a.Data})
+		m.Attachments = append(m.Attachments, Attachment{Filename: a.Name, ContentType: a.ContentType, BlobSHA256: a.SHA256})
 	}
 	data, err := m.Bytes()
 	return subject, data, err
@@ -401,6 +406,31 @@ func trimReferences(ids []string) []string {
 		return ids
 	}
 	return append([]string{ids[0]}, ids[len(ids)-9:]...)
+}
+
+// lockCapped serialises the changes that mail a citizen automatically,
+// per citizen, until they commit: count-then-insert under READ COMMITTED
+// would let two concurrent changes both see room under a cap. The locks
+// are taken in one order, so two changes cannot wait for each other.
+// Agents' alerts are not locked: past a burst they are collapsed, not
+// dropped, so one or two more before the collapse harm nobody, and every
+// new ticket alerting the same agents must not queue behind the others.
+func (ob *Outbox) lockCapped(ctx context.Context, tx *tickets.Tx, ns []notice) error {
+	var addrs []string
+	for _, n := range ns {
+		if n.ticket != nil && citizenAutomatic(n.kind) && n.suppress == "" {
+			addrs = append(addrs, n.to.Email)
+		}
+	}
+	if len(addrs) == 0 {
+		return nil
+	}
+	_, err := ob.o.Store.Prep(tx).ExecContext(ctx, `SELECT pg_advisory_xact_lock(k)
+		FROM (SELECT DISTINCT hashtextextended('outbox cap ' || a, 0) AS k FROM unnest($1::text[]) AS a ORDER BY k) keys`, pq.Array(addrs))
+	if err != nil {
+		return fmt.Errorf("outbound: caps: %w", err)
+	}
+	return nil
 }
 
 // sentCounts is what the guards count of a recipient's recent mail.

@@ -2,6 +2,7 @@ package outbound
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,10 @@ type Opts struct {
 	RetryFor time.Duration
 	// Poll is how often an idle worker looks for mail (default 500 ms).
 	Poll time.Duration
+	// Heartbeat is how often a worker renews the claim of the mail it is
+	// sending (default 1 minute), so that RequeueStuck, which takes back
+	// claims 10 minutes old, never takes one being sent.
+	Heartbeat time.Duration
 }
 
 // Outbox queues notices inside the transactions of the changes that cause
@@ -82,6 +87,9 @@ func New(o Opts) *Outbox {
 	}
 	if o.Poll <= 0 {
 		o.Poll = 500 * time.Millisecond
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = time.Minute
 	}
 	domain := "localhost"
 	if at := strings.LastIndexByte(o.From, '@'); at >= 0 {
@@ -137,7 +145,7 @@ func (ob *Outbox) Run(ctx context.Context) {
 	defer ob.releaseLost()
 	backoff := time.Second
 	for ctx.Err() == nil {
-		n, err := ob.DeliverBatch(ctx, 50)
+		n, err := ob.DeliverBatch(ctx, claimSize)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -188,6 +196,11 @@ func (ob *Outbox) release(ctx context.Context) error {
 	return nil
 }
 
+// claimSize is how many rows a worker claims at a time. Each is renewed
+// just before it is sent, so the age RequeueStuck looks at is the time one
+// mail takes, never a whole claim's.
+const claimSize = 10
+
 // DeliverBatch claims up to limit due rows, sends them and records the
 // outcome. It returns how many it claimed.
 func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
@@ -209,7 +222,32 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 		return 0, fmt.Errorf("outbound: claim: %w", err)
 	}
 	for _, r := range rows {
-		sendErr := ob.o.Sender.Send(ctx, r.Sender, []string{r.Recipient}, r.Data)
+		// Still ours? A row whose claim RequeueStuck took back (this worker
+		// was slow on the rows before it) may be sent by another worker
+		// now: sending it too would send it twice.
+		res, err := db.ExecContext(ctx, `UPDATE outbox SET locked_at = now() WHERE id = $1 AND locked_by = $2 AND status = 'sending'`, r.ID, ob.lease)
+		if err != nil {
+			ob.unsure = true
+			return len(rows), fmt.Errorf("outbound: renew claim: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			ob.log.Warn("outbox: claim taken back before sending; another worker has it", "message_id", r.MessageID)
+			continue
+		}
+		var sendErr error
+		data, err := ExpandBlobs(ctx, r.Data, ob.blob)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// A file the mail carries is gone: no retry brings it back.
+			sendErr = &SendError{Err: err}
+		case err != nil:
+			ob.unsure = true
+			return len(rows), err
+		default:
+			stop := ob.heartbeat(ctx, r.ID)
+			sendErr = ob.o.Sender.Send(ctx, r.Sender, []string{r.Recipient}, data)
+			stop()
+		}
 		// This process knows the outcome: hold on to it until the database
 		// takes it. Giving up would leave the row, and the claimed rows
 		// after it, in 'sending' for RequeueStuck, which sends them again
@@ -220,6 +258,7 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 				break
 			}
 			if ctx.Err() != nil {
+				ob.unsure = true
 				return len(rows), err
 			}
 			ob.log.Error("outbox: cannot record a delivery attempt; retrying", "message_id", r.MessageID, "err", err, "retry_in", wait)
@@ -229,30 +268,68 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 	return len(rows), nil
 }
 
-// record stores a send's outcome. Temporary failures come back later with
-// exponential backoff and jitter; permanent ones (5xx) fail the row, which
-// agents see on the ticket.
+// heartbeat renews the claim of row id until the returned stop is called.
+func (ob *Outbox) heartbeat(ctx context.Context, id int64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(ob.o.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := ob.o.Store.DB().ExecContext(ctx, `UPDATE outbox SET locked_at = now() WHERE id = $1 AND locked_by = $2 AND status = 'sending'`, id, ob.lease); err != nil {
+					ob.log.Warn("outbox: cannot renew the claim of the mail being sent", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// blob reads a stored file for ExpandBlobs.
+func (ob *Outbox) blob(ctx context.Context, sum []byte) ([]byte, error) {
+	var data []byte
+	err := ob.o.Store.DB().GetContext(ctx, &data, `SELECT data FROM blobs WHERE sha256 = $1`, sum)
+	return data, err
+}
+
+// record stores a send's outcome, fenced by the claim: it changes the row
+// only while this worker still holds it. Temporary failures come back later
+// with exponential backoff and jitter; permanent ones (5xx) fail the row,
+// which agents see on the ticket.
 func (ob *Outbox) record(ctx context.Context, r row, sendErr error) error {
 	db := ob.o.Store.DB()
+	var res sql.Result
 	var err error
 	var se *SendError
 	switch {
 	case sendErr == nil || errors.Is(sendErr, ErrPartialDelivery):
-		_, err = db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), last_error = '' WHERE id = $1`, r.ID)
+		res, err = db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), last_error = ''
+			WHERE id = $1 AND locked_by = $2 AND status = 'sending'`, r.ID, ob.lease)
 		ob.log.Info("mail sent", "kind", r.Kind, "to", r.Recipient, "message_id", r.MessageID)
 	case errors.As(sendErr, &se) && !se.Temporary:
-		_, err = db.ExecContext(ctx, `UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1`, r.ID, sendErr.Error())
+		res, err = db.ExecContext(ctx, `UPDATE outbox SET status = 'failed', last_error = $3
+			WHERE id = $1 AND locked_by = $2 AND status = 'sending'`, r.ID, ob.lease, sendErr.Error())
 		ob.log.Error("mail refused", "kind", r.Kind, "to", r.Recipient, "message_id", r.MessageID, "err", sendErr)
 	default:
 		delay := retryDelay(r.Attempts)
-		_, err = db.ExecContext(ctx, `UPDATE outbox SET
-				status = CASE WHEN created_at < now() - make_interval(secs => $3) THEN 'failed' ELSE 'queued' END,
-				next_attempt_at = now() + make_interval(secs => $2), last_error = $4
-			WHERE id = $1`, r.ID, delay.Seconds(), ob.o.RetryFor.Seconds(), sendErr.Error())
+		res, err = db.ExecContext(ctx, `UPDATE outbox SET
+				status = CASE WHEN created_at < now() - make_interval(secs => $4) THEN 'failed' ELSE 'queued' END,
+				next_attempt_at = now() + make_interval(secs => $3), last_error = $5
+			WHERE id = $1 AND locked_by = $2 AND status = 'sending'`, r.ID, ob.lease, delay.Seconds(), ob.o.RetryFor.Seconds(), sendErr.Error())
 		ob.log.Warn("mail delayed, will retry", "kind", r.Kind, "to", r.Recipient, "attempt", r.Attempts, "retry_in", delay.Round(time.Second), "err", sendErr)
 	}
 	if err != nil {
 		return fmt.Errorf("outbound: record: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		ob.log.Warn("outbox: the claim was taken back while the mail was being sent; the result is not recorded over another worker's", "message_id", r.MessageID)
 	}
 	return nil
 }

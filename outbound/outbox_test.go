@@ -27,14 +27,14 @@ var bg = context.Background()
 var secret = []byte("outbox-test-secret")
 
 type rig struct {
-	t     *testing.T
+	t     testing.TB
 	store *tickets.Store
 	db    *sqlx.DB
 	sink  *smtpsink.Sink
 	ob    *outbound.Outbox
 }
 
-func newRig(t *testing.T, sinkOpts ...smtpsink.Option) *rig {
+func newRig(t testing.TB, sinkOpts ...smtpsink.Option) *rig {
 	t.Helper()
 	dsn := pgtest.MigratedDB(t)
 	db := sqlx.MustOpen("postgres", dsn)

@@ -68,7 +68,9 @@ func (r *OpenRequest) validate() error {
 	if strings.TrimSpace(r.Body) == "" && r.Source != SourceEmail {
 		v.add("message", "please describe the issue")
 	}
-	if len(r.Body) > MaxBody {
+	if r.Source == SourceEmail {
+		r.Body = FitMailBody(r.Body)
+	} else if len(r.Body) > MaxBody {
 		v.add("message", "the text is too long")
 	}
 	if len(r.Collaborators) > MaxCollaborators {
@@ -205,12 +207,28 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		if _, err := s.event(ctx, tx, t, evActor, "created", data); err != nil {
 			return err
 		}
-		return s.fire(ctx, tx, &Change{Kind: ChangeOpened, Ticket: t, Entry: e, Actor: author, Quiet: r.Quiet, QuietReason: r.QuietReason, NoReply: r.NoReply, Attachments: r.Attachments})
+		return s.fire(ctx, tx, &Change{Kind: ChangeOpened, Ticket: t, Entry: e, Actor: author, Quiet: r.Quiet, QuietReason: r.QuietReason, NoReply: r.NoReply})
 	}()
 	if err != nil {
 		return nil, nil, wrap("open", err)
 	}
 	return t, e, nil
+}
+
+// FitMailBody makes a mail's text fit an entry: valid UTF-8 without NUL,
+// cut, with a note saying so, when it is longer than MaxBody. Mail is never
+// refused for its length: the whole original is kept raw.
+func FitMailBody(text string) string {
+	text = sanitizeText(text)
+	if len(text) <= MaxBody {
+		return text
+	}
+	const note = "\n\n[The text was longer than 1 MB and is cut here; the original message is kept whole.]"
+	cut := MaxBody - len(note)
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + note
 }
 
 func (s *Store) resolveTopic(ctx context.Context, q queryer, r OpenRequest) (*Topic, error) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -56,14 +57,19 @@ func CheckPassword(hash, password string) bool {
 }
 
 // dummyHash lets a sign-in for an unknown account cost as much as one for a
-// known account, so timing does not tell which emails exist.
-var dummyHash, _ = HashPassword("not a real password")
+// known account, so timing does not tell which emails exist. It is made on
+// first use: hashing costs 64 MiB and a tenth of a second, which every
+// process (the MTA's pipe, one per mail) would otherwise pay at start.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password")
+	return h
+})
 
 // CheckPasswordOrDummy checks against hash, or burns the same time when the
 // account has none.
 func CheckPasswordOrDummy(hash string, ok bool, password string) bool {
 	if !ok {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return false
 	}
 	return CheckPassword(hash, password)

@@ -116,8 +116,6 @@ type Change struct {
 	// Detail carries the kind-specific facts: "from"/"to" status or
 	// department, "reason", "assignee".
 	Detail map[string]string
-	// Attachments are the new entry's files, for notices that carry them.
-	Attachments []NewAttachment
 }
 
 // Hook runs inside the transaction of every change; an error rolls the

@@ -32,7 +32,9 @@ func (p *Post) validate(needBody bool) error {
 	if needBody && strings.TrimSpace(p.Body) == "" && len(p.Attachments) == 0 {
 		v.add("message", "the message is empty")
 	}
-	if len(p.Body) > MaxBody {
+	if p.Source == SourceEmail {
+		p.Body = FitMailBody(p.Body)
+	} else if len(p.Body) > MaxBody {
 		v.add("message", "the text is too long")
 	}
 	if p.Status != "" && !ValidStatus(p.Status) {
@@ -95,7 +97,7 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 		if t, err = s.getTicket(ctx, tx, "t.id = $1", ticketID, false); err != nil {
 			return err
 		}
-		return s.fire(ctx, tx, &Change{Kind: ChangeMessage, Ticket: t, Entry: e, Actor: actor, Quiet: p.Quiet, Attachments: p.Attachments})
+		return s.fire(ctx, tx, &Change{Kind: ChangeMessage, Ticket: t, Entry: e, Actor: actor, Quiet: p.Quiet})
 	}()
 	return e, wrap("add message", err)
 }
@@ -212,7 +214,7 @@ func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Ag
 		if kind == KindResponse {
 			ck = ChangeResponse
 		}
-		if err := s.fire(ctx, tx, &Change{Kind: ck, Ticket: nt, Entry: e, Actor: actor, Quiet: p.Quiet, Attachments: p.Attachments}); err != nil {
+		if err := s.fire(ctx, tx, &Change{Kind: ck, Ticket: nt, Entry: e, Actor: actor, Quiet: p.Quiet}); err != nil {
 			return err
 		}
 		if p.Status != "" && p.Status != nt.Status {
@@ -227,6 +229,7 @@ func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Ag
 // bounce report, a warning about a cut message), seen only by agents,
 // without reopening or notifying.
 func (s *Store) SystemNote(ctx context.Context, tx *Tx, ticketID int64, p Post) (*Entry, error) {
+	p.Body = FitMailBody(p.Body)
 	e, err := s.insertEntry(ctx, tx, newEntry{TicketID: ticketID, Kind: KindNote, Actor: System, Body: p.Body,
 		BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail})
 	if err != nil {

@@ -164,6 +164,13 @@ func (p *faultProc) kill() {
 	}
 }
 
+// pid is the running process's id.
+func (p *faultProc) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.Process.Pid
+}
+
 // starts is how many times the process was started.
 func (p *faultProc) starts() int {
 	p.mu.Lock()

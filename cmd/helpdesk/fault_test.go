@@ -14,7 +14,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	netsmtp "net/smtp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -835,5 +838,71 @@ func TestFaultMailMovedButNotRecordedBeforeACrashDoesNotWedgeThePoller(t *testin
 				t.Errorf("%d tickets, want 4", n)
 			}
 		})
+	}
+}
+
+// TestFaultEightLargeMessagesAtOnceOverSMTPStayWithinMemory: eight 24 MB
+// messages handed to the SMTP intake at once are all stored, and serve
+// stays under 200 MB and answers /healthz meanwhile; a 30 MB one (over
+// the 25 MB limit) is accepted and kept with its headers and a note.
+func TestFaultEightLargeMessagesAtOnceOverSMTPStayWithinMemory(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.MigratedDB(t)
+	db := faultOpenDB(t, dsn)
+	smtpAddr := freeAddr(t)
+	p := startServe(t, "serve", map[string]string{"HELPDESK_DATABASE_URL": dsn, "HELPDESK_SMTP_LISTEN": smtpAddr})
+	done := make(chan struct{})
+	peak := peakRSS(p.pid(), done)
+	var wg sync.WaitGroup
+	errs := make(chan error, 9)
+	var slowest atomic.Int64
+	stopHealth := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stopHealth:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			start := time.Now()
+			healthCode(p.HTTP)
+			if d := int64(time.Since(start)); d > slowest.Load() {
+				slowest.Store(d)
+			}
+		}
+	}()
+	for i := range 9 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			size := 24 << 20
+			if i == 8 {
+				size = 30 << 20
+			}
+			raw := bytes.ReplaceAll(hugeMail(size), []byte("huge@example.id"), []byte(fmt.Sprintf("big%d@example.id", i)))
+			errs <- netsmtp.SendMail(smtpAddr, nil, "warga@example.id", []string{faultFrom}, raw)
+		}()
+	}
+	wg.Wait()
+	close(stopHealth)
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("the intake refused a message: %v", err)
+		}
+	}
+	close(done)
+	peakMB := float64(<-peak) / 1024
+	t.Logf("9 large messages at once: peak RSS %.0f MB, slowest /healthz %v", peakMB, time.Duration(slowest.Load()).Round(time.Millisecond))
+	if peakMB > 200 {
+		t.Errorf("peak RSS %.0f MB, want under 200 MB", peakMB)
+	}
+	if n := mustCount(t, db, `SELECT count(*) FROM inbound_messages WHERE ticket_id IS NOT NULL`); n != 9 {
+		t.Errorf("%d of 9 stored as tickets", n)
+	}
+	var note string
+	db.Get(&note, `SELECT e.body FROM inbound_messages m JOIN entries e ON e.id = m.entry_id WHERE m.message_id = 'big8@example.id'`)
+	if !strings.Contains(note, "over the 25 MB limit") {
+		t.Errorf("the 30 MB message's ticket does not say it was cut: %q", note)
 	}
 }

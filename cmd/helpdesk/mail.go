@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -48,25 +49,28 @@ func ingestCommand() *command {
 			fs.Var(&rcpts, "recipient", "the envelope recipient (Postfix: ${recipient}), to route to a help topic")
 		},
 		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, _ []string) error {
-			raw, err := io.ReadAll(io.LimitReader(env.stdin, 200<<20))
-			if err != nil {
-				return &exitError{code: exTempFail, err: fmt.Errorf("reading the message: %w", err)}
-			}
-			if len(raw) == 0 {
+			// An empty input is a mistake in the MTA's configuration, not a
+			// message: say so rather than store nothing.
+			in := bufio.NewReader(env.stdin)
+			if _, err := in.Peek(1); err == io.EOF {
 				return fmt.Errorf("no message on standard input")
+			} else if err != nil {
+				return &exitError{code: exTempFail, err: fmt.Errorf("reading the message: %w", err)}
 			}
 			// The MTA retries on 75; better that than hold its delivery
 			// agent while the database is down.
 			env.dbWait = 5 * time.Second
-			err = withStore(ctx, env, func(s *tickets.Store) error {
+			err := withStore(ctx, env, func(s *tickets.Store) error {
 				if _, err := newOutbox(&env.cfg, s, env.log); err != nil {
 					return err
 				}
-				in, err := newIntake(&env.cfg, s, env)
+				intake, err := newIntake(&env.cfg, s, env)
 				if err != nil {
 					return err
 				}
-				res, err := in.Deliver(ctx, raw, ingest.Source{Mailbox: mailbox, Recipients: rcpts})
+				// Read within the intake's bounds: a message over the limit is
+				// kept with its headers and a note, never held whole.
+				res, err := intake.Receive(ctx, in, ingest.Source{Mailbox: mailbox, Recipients: rcpts})
 				if err != nil {
 					return err
 				}

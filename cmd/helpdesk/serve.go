@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -65,9 +67,18 @@ func (g *group) go_(f func() error) {
 	}()
 }
 
+// defaultMemoryLimit is the heap serve aims to stay under (GOMEMLIMIT
+// overrides it): without a limit the Go runtime lets the heap grow to twice
+// what is live before collecting, and a burst of large mail would double
+// the process's size for nothing.
+const defaultMemoryLimit = 160 << 20
+
 func serve(ctx context.Context, env *cmdEnv) error {
 	log := env.log
 	cfg := &env.cfg
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	d, err := openDatabase(ctx, cfg, true, log)
 	if err != nil {
 		return err

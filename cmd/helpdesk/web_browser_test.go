@@ -25,10 +25,7 @@ import (
 // claims, responds and transfers it (Gambar 14–21), and the citizen follows
 // the progress link from the mail (Gambar 17–18), switching to English.
 func TestWebBrowserWalksTheManual(t *testing.T) {
-	const chromium = "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("SKIPPED LOUDLY: chromium not installed (apt-get install chromium)")
-	}
+	c := newChrome(t)
 	e := newWebEnv(t)
 	bg := context.Background()
 	jar, err := e.store.CreateDepartment(bg, "Jaringan")
@@ -38,63 +35,15 @@ func TestWebBrowserWalksTheManual(t *testing.T) {
 	if _, err := e.store.CreateAgent(bg, tickets.NewAgent{Email: "petugas@kemsos.go.id", Name: "Sergio Petugas", Password: "agen-rahasia-1", Departments: []string{"Support"}}); err != nil {
 		t.Fatal(err)
 	}
-	shots := t.TempDir()
-	if d := os.Getenv("HELPDESK_SCREENSHOTS"); d != "" {
-		shots = d
-		os.MkdirAll(d, 0o755)
-	}
 	files := t.TempDir()
 	surat := filepath.Join(files, "Surat Permintaan pindah alamat VPN IP Kabupaten Klaten.pdf")
 	salah := filepath.Join(files, "salah-unggah.pdf")
 	os.WriteFile(surat, append(pdf, make([]byte, 9700)...), 0o644)
 	os.WriteFile(salah, pdf, 0o644)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	actx, cancelAlloc := chromedp.NewExecAllocator(bg, opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
-
 	base := e.http.URL
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// waitFor polls a predicate across navigations (chromedp's Poll does
-	// not survive one).
-	waitFor := func(what, js string) {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && (`+js+`)`))
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-				t.Fatalf("%s: timed out waiting for %s; page:\n%s", what, js, body)
-			}
-			time.Sleep(80 * time.Millisecond)
-		}
-	}
-	hasText := func(s string) string { return `document.body.innerText.includes(` + strconv.Quote(s) + `)` }
-	shot := func(name string) {
-		t.Helper()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
-	}
-	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	do, waitFor, hasText, shot, css := c.do, c.waitFor, hasText, c.shot, css
+	ctx := c.ctx
 
 	// Gambar 1–3: the start page, then registration with a mistake.
 	do("landing", chromedp.Navigate(base+"/"))
@@ -225,6 +174,94 @@ func TestWebBrowserWalksTheManual(t *testing.T) {
 	waitFor("english", hasText("Post Reply")+" && "+hasText("Ticket #"+num))
 	shot("13-progress-english")
 }
+
+// chrome is a headless Chromium for one test, with the helpers the
+// walkthroughs use. Screenshots go to $HELPDESK_SCREENSHOTS when set.
+type chrome struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string
+}
+
+func newChrome(t *testing.T) *chrome {
+	t.Helper()
+	const chromium = "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("SKIPPED LOUDLY: chromium not installed (apt-get install chromium)")
+	}
+	c := &chrome{t: t, shots: t.TempDir()}
+	if d := os.Getenv("HELPDESK_SCREENSHOTS"); d != "" {
+		c.shots = d
+		os.MkdirAll(d, 0o755)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	c.ctx = ctx
+	return c
+}
+
+func (c *chrome) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	if err := chromedp.Do(c.ctx, steps...); err != nil {
+		c.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// waitFor polls a predicate across navigations (chromedp's Poll does not
+// survive one).
+func (c *chrome) waitFor(what, js string) {
+	c.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && (`+js+`)`))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			body, _ := chromedp.Run(c.ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+			c.t.Fatalf("%s: timed out waiting for %s; page:\n%s", what, js, body)
+		}
+		time.Sleep(80 * time.Millisecond)
+	}
+}
+
+func (c *chrome) shot(name string) {
+	c.t.Helper()
+	buf, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		c.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	os.WriteFile(filepath.Join(c.shots, name+".png"), buf, 0o644)
+}
+
+// text is the page's visible text.
+func (c *chrome) text() string {
+	body, _ := chromedp.Run(c.ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	return body
+}
+
+// signInAgent signs in through the agent form.
+func (c *chrome) signInAgent(base, email, password string) {
+	c.t.Helper()
+	c.do("agent sign-in page", chromedp.Navigate(base+"/agent/login"))
+	c.waitFor("agent form", `!!document.querySelector("#login")`)
+	c.do("agent credentials",
+		chromedp.SendKeys(css("#login"), email),
+		chromedp.SendKeys(css("#password"), password),
+		chromedp.Click(css(`form[action="/agent/login"] button[type=submit]`)))
+	c.waitFor("queue", hasText("Antrean Tiket"))
+}
+
+func hasText(s string) string { return `document.body.innerText.includes(` + strconv.Quote(s) + `)` }
+
+func css(s string) chromedp.CSS { return chromedp.CSS(s) }
 
 var mailLinkRe = regexp.MustCompile(`https?://[^/\s"<>]+(/[^\s"<>]+)`)
 
