@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/kemsos/helpdesk/ingest"
@@ -45,10 +46,11 @@ type testEnv struct {
 func newTestEnv(t *testing.T) *testEnv { return newTestEnvWith(t, testEnvOpts{}) }
 
 // testEnvOpts vary a testEnv: a relay for outbound mail instead of the dev
-// outbox, and DNS answers for the intake's DKIM checks.
+// outbox, DNS answers for the intake's DKIM checks, and the store's clock.
 type testEnvOpts struct {
 	smtpURL   string
 	lookupTXT func(ctx context.Context, name string) ([]string, error)
+	now       func() time.Time
 }
 
 func newTestEnvWith(t *testing.T, o testEnvOpts) *testEnv {
@@ -62,7 +64,7 @@ func newTestEnvWith(t *testing.T, o testEnvOpts) *testEnv {
 		o.lookupTXT = noDNS
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store := tickets.New(db, tickets.Opts{Log: log})
+	store := tickets.New(db, tickets.Opts{Log: log, Now: o.now})
 	ob, err := newOutbox(cfg, store, log)
 	if err != nil {
 		t.Fatal(err)
