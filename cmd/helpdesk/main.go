@@ -16,6 +16,12 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// The time-zone database, for hosts without one (a scratch or
+	// distroless image, a Windows server): citizens register with
+	// Asia/Jakarta, Asia/Makassar or Asia/Jayapura, and ValidTimezone
+	// refuses a zone time.LoadLocation cannot find. The host's files are
+	// still preferred, so an updated system database wins. About 410 KB.
+	_ "time/tzdata"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
