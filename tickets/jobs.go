@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -45,23 +46,42 @@ func (s *Store) MarkOverdue(ctx context.Context, limit int) (int, error) {
 	return n, nil
 }
 
-// EscalateOverdue raises the priority of overdue tickets one step (normal
-// to high, high to emergency) once they are overdue by more than after.
+// EscalateOverdue raises the priority of overdue tickets one step (low to
+// normal, normal to high, high to emergency) once they are overdue by more
+// than after, once per overdue episode: a ticket is escalated again only
+// after a reopen gave it a new due date. Each ticket is one transaction
+// that locks it with the condition, so PostgreSQL checks the condition
+// again on the row as it is once locked (a reopen committed meanwhile
+// drops it), and records the escalation with the change; SKIP LOCKED
+// leaves a ticket being worked on to the next run.
 func (s *Store) EscalateOverdue(ctx context.Context, after time.Duration) (int, error) {
-	var ids []int64
-	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM tickets WHERE status = 'open' AND overdue
-		AND due_at <= $1 AND priority IN ('low', 'normal', 'high') ORDER BY due_at LIMIT 500`, s.now().Add(-after)); err != nil {
-		return 0, wrap("escalate", err)
-	}
 	next := map[string]string{"low": "normal", "normal": "high", "high": "emergency"}
 	n := 0
-	for _, id := range ids {
-		t, err := s.TicketByID(ctx, id)
+	for n < 500 {
+		escalated := false
+		err := s.InTx(ctx, func(tx *Tx) error {
+			var id int64
+			err := tx.GetContext(ctx, &id, `SELECT id FROM tickets WHERE status = 'open' AND overdue AND due_at <= $1
+				AND escalated_due_at IS DISTINCT FROM due_at AND priority IN ('low', 'normal', 'high')
+				ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`, s.now().Add(-after))
+			if err != nil {
+				return ignoreNoRows(err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE tickets SET escalated_due_at = due_at WHERE id = $1`, id); err != nil {
+				return err
+			}
+			t, err := s.getTicket(ctx, tx, "t.id = $1", id, false)
+			if err != nil {
+				return err
+			}
+			escalated = true
+			return s.UpdateTx(ctx, tx, id, System, Patch{Priority: next[t.Priority], IfStatus: StatusOpen})
+		})
 		if err != nil {
-			return n, err
+			return n, wrap("escalate", err)
 		}
-		if err := s.SetPriority(ctx, id, System, next[t.Priority]); err != nil {
-			return n, err
+		if !escalated {
+			break
 		}
 		n++
 	}
@@ -69,17 +89,24 @@ func (s *Store) EscalateOverdue(ctx context.Context, after time.Duration) (int, 
 }
 
 // AutoClose closes tickets that stayed Resolved for longer than after:
-// the citizen had their chance to say it is not solved.
+// the citizen had their chance to say it is not solved. The list is read
+// without locks; each close is conditional on the locked row, so a ticket
+// reopened (or resolved again) since the list was read stays as it is.
 func (s *Store) AutoClose(ctx context.Context, after time.Duration) (int, error) {
+	cutoff := s.now().Add(-after)
 	var ids []int64
 	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at <= $1 ORDER BY resolved_at LIMIT 1000`,
-		s.now().Add(-after)); err != nil {
+		cutoff); err != nil {
 		return 0, wrap("auto close", err)
 	}
 	n := 0
 	for _, id := range ids {
-		if err := s.SetStatus(ctx, id, System, StatusClosed); err != nil {
-			return n, err
+		err := s.Update(ctx, id, System, Patch{Status: StatusClosed, IfStatus: StatusResolved, IfResolvedBefore: cutoff})
+		switch {
+		case errors.Is(err, ErrChanged):
+			continue
+		case err != nil:
+			return n, wrap("auto close", err)
 		}
 		n++
 	}

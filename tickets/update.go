@@ -3,8 +3,14 @@ package tickets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 )
+
+// ErrChanged: a conditional Patch found the ticket no longer as its caller
+// saw it (a citizen reopened it meanwhile). It is a conflict.
+var ErrChanged = fmt.Errorf("%w: the ticket changed meanwhile", ErrConflict)
 
 // Patch is one intent's changes to a ticket: all of them, checked before
 // any is made, in one transaction, or none.
@@ -18,6 +24,15 @@ type Patch struct {
 	// Assign changes the assignee to AssigneeID; 0 releases it.
 	Assign     bool
 	AssigneeID int
+
+	// IfStatus makes the patch conditional: it applies only if the ticket,
+	// once locked, still has this status; else nothing changes and the
+	// error is ErrChanged. A job that chose the ticket from a read made
+	// before the lock decides again on the locked row with it.
+	IfStatus string
+	// IfResolvedBefore (not zero) also requires that the ticket was
+	// resolved at or before this time, not resolved again after a reopen.
+	IfResolvedBefore time.Time
 }
 
 // Update applies p to the ticket as a.
@@ -37,6 +52,9 @@ func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p
 	}
 	if a.Kind == ActorAgent && !a.Agent.CanSeeDepartment(t.DepartmentID) {
 		return wrap("update", ErrForbidden)
+	}
+	if !p.holds(t) {
+		return wrap("update", ErrChanged)
 	}
 	v := &ValidationError{}
 	p.Status = strings.ToLower(strings.TrimSpace(p.Status))
@@ -109,6 +127,17 @@ func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p
 		}
 	}
 	return nil
+}
+
+// holds reports whether the patch's preconditions hold for t, locked.
+func (p *Patch) holds(t *Ticket) bool {
+	if p.IfStatus != "" && t.Status != strings.ToLower(strings.TrimSpace(p.IfStatus)) {
+		return false
+	}
+	if !p.IfResolvedBefore.IsZero() && (!t.ResolvedAt.Valid || t.ResolvedAt.Time.After(p.IfResolvedBefore)) {
+		return false
+	}
+	return true
 }
 
 func sameAssignee(t *Ticket, to *Agent) bool {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/mail"
 	"net/url"
 	"os"
@@ -104,6 +105,11 @@ func (c *Config) finish() error {
 	c.AutoCloseAfter = time.Duration(num("HELPDESK_AUTOCLOSE_DAYS", c.autoCloseDays, 1)) * 24 * time.Hour
 	c.EscalateAfter = time.Duration(num("HELPDESK_ESCALATE_HOURS", c.escalateHours, 0)) * time.Hour
 	c.IMAPPoll = time.Duration(num("HELPDESK_IMAP_POLL_SECONDS", c.imapPollSeconds, 1)) * time.Second
+	if c.Secret != "" {
+		if err := checkSecret(c.Secret); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if a, err := mail.ParseAddress(c.From); err != nil {
 		errs = append(errs, fmt.Errorf("HELPDESK_FROM %q is not an address: %v", c.From, err))
 	} else {
@@ -120,35 +126,80 @@ func (c *Config) FromDomain() string {
 	return "localhost"
 }
 
-// secretKey returns HELPDESK_SECRET, or the key kept in the data dir,
-// generating it on first use.
+// minSecret is the shortest key accepted: 32 bytes, as HMAC-SHA256 wants.
+const minSecret = 32
+
+// secretKey returns HELPDESK_SECRET, or the key kept in DATA_DIR/secret,
+// generating it on first use. Of several processes starting at once on a
+// fresh data dir, one key wins and all use it: each writes a key of its own
+// to a temporary file, syncs it, and links it into place, which fails if
+// the file exists; the losers read the winner's, whole. A file that is
+// there but too short is an operator's to fix, not to overwrite.
 func (c *Config) secretKey() ([]byte, error) {
 	if c.Secret != "" {
+		if err := checkSecret(c.Secret); err != nil {
+			return nil, err
+		}
 		return []byte(c.Secret), nil
 	}
 	path := filepath.Join(c.DataDir, "secret")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		return []byte(strings.TrimSpace(string(b))), nil
+	key, err := readSecret(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, err
 	}
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("secret: %w", err)
 	}
 	raw := make([]byte, 32)
 	rand.Read(raw)
-	key := hex.EncodeToString(raw)
-	// O_EXCL: of two processes starting at once, one writes and both read.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp, err := os.CreateTemp(c.DataDir, ".secret-*") // mode 0600
+	if err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(hex.EncodeToString(raw) + "\n")
 	if err == nil {
-		_, err = f.WriteString(key + "\n")
-		f.Close()
-		if err != nil {
-			return nil, err
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(tmp.Name(), path)
+	}
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if err == nil {
+		// The link must survive a crash too, or the next start makes
+		// another key and every signed link mailed so far dies.
+		if d, err := os.Open(c.DataDir); err == nil {
+			d.Sync()
+			d.Close()
 		}
-		return []byte(key), nil
 	}
-	b, rerr := os.ReadFile(path)
-	if rerr != nil {
-		return nil, fmt.Errorf("secret: %w", errors.Join(err, rerr))
+	return readSecret(path)
+}
+
+// checkSecret refuses a configured key too short to sign with.
+func checkSecret(s string) error {
+	if len(s) < minSecret {
+		return fmt.Errorf("HELPDESK_SECRET is %d bytes, it must have at least %d (for example `openssl rand -hex 32`); "+
+			"leave it unset to keep a generated key in DATA_DIR/secret", len(s), minSecret)
 	}
-	return []byte(strings.TrimSpace(string(b))), nil
+	return nil
+}
+
+// readSecret reads the key file; fs.ErrNotExist when there is none.
+func readSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	key := strings.TrimSpace(string(b))
+	if len(key) < minSecret {
+		return nil, fmt.Errorf("secret: %s holds %d bytes, fewer than %d: put a longer key there (for example `openssl rand -hex 32`), "+
+			"remove it to have one generated, or set HELPDESK_SECRET", path, len(key), minSecret)
+	}
+	return []byte(key), nil
 }

@@ -43,10 +43,33 @@ import (
 
 const faultChildEnv = "HELPDESK_FAULT_CHILD"
 
+// faultJobsEnv gives the child's scheduled jobs intervals of their own,
+// "mark-overdue=500ms,outbox-digests=1s": a test of the scheduler in serve
+// then waits a second, not a minute.
+const faultJobsEnv = "HELPDESK_FAULT_JOB_EVERY"
+
 func init() {
 	if os.Getenv(faultChildEnv) == "1" {
-		main() // exits
+		jobs, err := faultJobSchedule(os.Getenv(faultJobsEnv))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(runMain(jobs...))
 	}
+}
+
+func faultJobSchedule(spec string) ([]jobOption, error) {
+	var opts []jobOption
+	for _, item := range strings.FieldsFunc(spec, func(r rune) bool { return r == ',' }) {
+		name, every, _ := strings.Cut(strings.TrimSpace(item), "=")
+		d, err := time.ParseDuration(every)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%s: %q: want name=duration", faultJobsEnv, item)
+		}
+		opts = append(opts, jobEvery(name, d))
+	}
+	return opts, nil
 }
 
 const (

@@ -500,18 +500,20 @@ func TestFaultIMAPServerDroppingConnectionsMidFetchStoresEveryMailOnce(t *testin
 // `helpdesk serve` on one database, mailbox and relay: each mail is
 // imported by one of them once (the mailbox's advisory lock), each notice
 // sent once (SKIP LOCKED), the overdue alert of an overdue ticket sent once
-// (the scheduled job's advisory lock; the job runs every minute, so this
-// test waits for both processes' first run), and when the one holding the
-// mailbox is SIGKILLed the other takes it over and imports new mail.
+// (the scheduled job's advisory lock; the job, once a minute in
+// production, runs every half second here, and the test waits until both
+// processes have run it since the ticket fell due), and when the one
+// holding the mailbox is SIGKILLed the other takes it over and imports new
+// mail.
 func TestFaultTwoServeProcessesOnOneDatabaseShareWithoutDoubling(t *testing.T) {
 	t.Parallel()
 	dsn := pgtest.MigratedDB(t)
 	db := faultOpenDB(t, dsn)
 	srv := startFaultIMAP(t)
 	sink := smtpsink.Start(t)
-	settings := map[string]string{"HELPDESK_DATABASE_URL": dsn, "HELPDESK_IMAP_URL": srv.URL(), "HELPDESK_SMTP_URL": "smtp://" + sink.Addr()}
+	settings := map[string]string{"HELPDESK_DATABASE_URL": dsn, "HELPDESK_IMAP_URL": srv.URL(), "HELPDESK_SMTP_URL": "smtp://" + sink.Addr(),
+		faultJobsEnv: "mark-overdue=500ms"}
 	procs := []*faultProc{startServe(t, "a", settings), startServe(t, "b", settings)}
-	started := time.Now()
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 5))
 	const total = 200
@@ -551,16 +553,25 @@ func TestFaultTwoServeProcessesOnOneDatabaseShareWithoutDoubling(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("agent add: %s", errOut)
 	}
+	runsBefore := make([]int, len(procs))
+	for i, p := range procs {
+		runsBefore[i] = p.logLines("job done", "job=mark-overdue")
+	}
 	if _, err := db.Exec(`UPDATE tickets SET due_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM tickets)`); err != nil {
 		t.Fatal(err)
 	}
-	// Both processes' first mark-overdue run is a minute after they started.
-	faultWait(t, 90*time.Second, "the overdue alert sent", func() bool {
+	faultWait(t, 30*time.Second, "the overdue alert sent", func() bool {
 		return faultCount(db, `SELECT count(*) FROM outbox WHERE kind = 'alert_overdue' AND status = 'sent'`) >= 1
 	})
-	if wait := time.Until(started.Add(65 * time.Second)); wait > 0 {
-		time.Sleep(wait)
-	}
+	// Two runs each: at least one that began after the ticket fell due.
+	faultWait(t, 30*time.Second, "both processes to run mark-overdue twice", func() bool {
+		for i, p := range procs {
+			if p.logLines("job done", "job=mark-overdue") < runsBefore[i]+2 {
+				return false
+			}
+		}
+		return true
+	})
 	if n := mustCount(t, db, `SELECT count(*) FROM outbox WHERE kind = 'alert_overdue'`); n != 1 {
 		t.Errorf("%d overdue alerts queued for one overdue ticket, want 1", n)
 	}

@@ -14,9 +14,9 @@ import (
 
 // job is a scheduled task; exactly one process runs it at a time.
 type job struct {
-	name string
-	spec string
-	run  func(ctx context.Context) (int64, error)
+	name  string
+	every time.Duration
+	run   func(ctx context.Context) (int64, error)
 }
 
 // jobSettings tune the scheduled rules.
@@ -30,27 +30,27 @@ func scheduledJobs(store *tickets.Store, ob *outbound.Outbox, set jobSettings) [
 		set.AutoCloseAfter = 7 * 24 * time.Hour
 	}
 	jobs := []job{
-		{"mark-overdue", "@every 1m", func(ctx context.Context) (int64, error) {
+		{"mark-overdue", time.Minute, func(ctx context.Context) (int64, error) {
 			n, err := store.MarkOverdue(ctx, 1000)
 			return int64(n), err
 		}},
-		{"auto-close", "@every 1h", func(ctx context.Context) (int64, error) {
+		{"auto-close", time.Hour, func(ctx context.Context) (int64, error) {
 			n, err := store.AutoClose(ctx, set.AutoCloseAfter)
 			return int64(n), err
 		}},
-		{"purge-accounts", "@every 6h", func(ctx context.Context) (int64, error) {
+		{"purge-accounts", 6 * time.Hour, func(ctx context.Context) (int64, error) {
 			return store.PurgeExpired(ctx)
 		}},
-		{"requeue-outbox", "@every 5m", func(ctx context.Context) (int64, error) {
+		{"requeue-outbox", 5 * time.Minute, func(ctx context.Context) (int64, error) {
 			return ob.RequeueStuck(ctx, 10*time.Minute)
 		}},
-		{"outbox-digests", "@every 1m", func(ctx context.Context) (int64, error) {
+		{"outbox-digests", time.Minute, func(ctx context.Context) (int64, error) {
 			n, err := ob.SendDigests(ctx)
 			return int64(n), err
 		}},
 	}
 	if set.EscalateAfter > 0 {
-		jobs = append(jobs, job{"escalate-overdue", "@every 10m", func(ctx context.Context) (int64, error) {
+		jobs = append(jobs, job{"escalate-overdue", 10 * time.Minute, func(ctx context.Context) (int64, error) {
 			n, err := store.EscalateOverdue(ctx, set.EscalateAfter)
 			return int64(n), err
 		}})
@@ -89,12 +89,39 @@ func runExclusive(ctx context.Context, db *sqlx.DB, log *slog.Logger, j job) {
 	log.Info("job done", "job", j.name, "count", n, "took", time.Since(start).Round(time.Millisecond))
 }
 
+// jobOption changes how startJobs schedules the jobs.
+type jobOption func(every map[string]time.Duration)
+
+// jobEvery runs the named job every d instead of at its own interval: a
+// test runs a once-a-minute job in serve without waiting a minute.
+func jobEvery(name string, d time.Duration) jobOption {
+	return func(every map[string]time.Duration) {
+		if d > 0 {
+			every[name] = d
+		}
+	}
+}
+
+// interval is a fixed period counted from when the scheduler starts.
+// cron.Every rounds each tick to the whole second, so processes sharing a
+// database tick together and race for the advisory lock, and it allows no
+// period shorter than a second for tests.
+type interval time.Duration
+
+func (i interval) Next(t time.Time) time.Time { return t.Add(time.Duration(i)) }
+
 // startJobs schedules the jobs; the returned function stops them and waits.
-func startJobs(ctx context.Context, db *sqlx.DB, log *slog.Logger, jobs []job) func() {
+func startJobs(ctx context.Context, db *sqlx.DB, log *slog.Logger, jobs []job, opts ...jobOption) func() {
+	every := map[string]time.Duration{}
+	for _, j := range jobs {
+		every[j.name] = j.every
+	}
+	for _, o := range opts {
+		o(every)
+	}
 	c := cron.New()
 	for _, j := range jobs {
-		j := j
-		c.AddFunc(j.spec, func() { runExclusive(ctx, db, log, j) })
+		c.Schedule(interval(every[j.name]), cron.FuncJob(func() { runExclusive(ctx, db, log, j) }))
 	}
 	c.Start()
 	return func() { <-c.Stop().Done() }

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/kemsos/helpdesk/ingest"
@@ -21,6 +23,57 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// tzChildEnv makes TestRegistrationTimeZonesOnAHostWithoutTZData, run again
+// as a child process, check the zones instead of starting the child.
+const tzChildEnv = "HELPDESK_TZ_CHILD"
+
+// The zones citizens register with are valid on a host without a
+// time-zone database: the binary carries its own (time/tzdata). The time
+// package reads $ZONEINFO once per process, so the check runs in a child
+// with ZONEINFO and GOROOT (whose lib/time/zoneinfo.zip a test binary
+// would find) pointed at an empty dir; where unshare(1) may, the child
+// also runs with the system's zoneinfo directories hidden, as on a
+// scratch image.
+func TestRegistrationTimeZonesOnAHostWithoutTZData(t *testing.T) {
+	zones := []string{"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"}
+	if os.Getenv(tzChildEnv) == "1" {
+		for _, tz := range zones {
+			if !tickets.ValidTimezone(tz) {
+				_, err := time.LoadLocation(tz)
+				t.Errorf("%s refused: %v", tz, err)
+			}
+		}
+		return
+	}
+	empty := t.TempDir()
+	args := []string{os.Args[0], "-test.run=^TestRegistrationTimeZonesOnAHostWithoutTZData$", "-test.count=1", "-test.v"}
+	var hide []string
+	for _, d := range []string{"/usr/share/zoneinfo", "/usr/share/lib/zoneinfo", "/usr/lib/locale/TZ", "/etc/zoneinfo"} {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			hide = append(hide, "mount -t tmpfs notz "+d+" && ")
+		}
+	}
+	env := append(os.Environ(), tzChildEnv+"=1", "ZONEINFO="+empty, "GOROOT="+empty)
+	cmd := exec.Command(args[0], args[1:]...)
+	if len(hide) > 0 {
+		probe := exec.Command("unshare", "--mount", "--propagation", "private", "true")
+		if err := probe.Run(); err == nil {
+			cmd = exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c",
+				strings.Join(hide, "") + `exec "$0" "$@"`}, args...)...)
+		} else {
+			t.Logf("unshare --mount: %v: the system's zoneinfo stays visible to the child; only ZONEINFO and GOROOT are empty", err)
+		}
+	}
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestRegistrationTimeZonesOnAHostWithoutTZData") {
+		t.Fatalf("the child ran no check:\n%s", out)
+	}
+}
 
 // noDNS answers every TXT look-up as missing: tests run offline, and a
 // test that needs keys brings its own resolver.
@@ -45,10 +98,11 @@ type testEnv struct {
 func newTestEnv(t *testing.T) *testEnv { return newTestEnvWith(t, testEnvOpts{}) }
 
 // testEnvOpts vary a testEnv: a relay for outbound mail instead of the dev
-// outbox, and DNS answers for the intake's DKIM checks.
+// outbox, DNS answers for the intake's DKIM checks, and the store's clock.
 type testEnvOpts struct {
 	smtpURL   string
 	lookupTXT func(ctx context.Context, name string) ([]string, error)
+	now       func() time.Time
 }
 
 func newTestEnvWith(t *testing.T, o testEnvOpts) *testEnv {
@@ -62,7 +116,7 @@ func newTestEnvWith(t *testing.T, o testEnvOpts) *testEnv {
 		o.lookupTXT = noDNS
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store := tickets.New(db, tickets.Opts{Log: log})
+	store := tickets.New(db, tickets.Opts{Log: log, Now: o.now})
 	ob, err := newOutbox(cfg, store, log)
 	if err != nil {
 		t.Fatal(err)

@@ -145,7 +145,7 @@ func serve(ctx context.Context, env *cmdEnv) error {
 	for _, p := range pollers {
 		g.go_(func() error { return p.Run(runCtx) })
 	}
-	stopJobs := startJobs(runCtx, d.DB, log, scheduledJobs(store, ob, jobSettings{AutoCloseAfter: cfg.AutoCloseAfter, EscalateAfter: cfg.EscalateAfter}))
+	stopJobs := startJobs(runCtx, d.DB, log, scheduledJobs(store, ob, jobSettings{AutoCloseAfter: cfg.AutoCloseAfter, EscalateAfter: cfg.EscalateAfter}), env.jobs...)
 
 	outMode := "dev outbox " + cfg.DataDir + "/outbox (see /dev/outbox)"
 	if cfg.SMTPURL != "" {
