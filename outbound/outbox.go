@@ -225,8 +225,8 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 }
 
 // record stores a send's outcome. Temporary failures come back later with
-// exponential backoff and jitter; permanent ones (5xx) fail the row, which
-// agents see on the ticket.
+// exponential backoff and jitter; permanent ones (5xx to the message) fail
+// the row, which agents see on the ticket.
 func (ob *Outbox) record(ctx context.Context, r row, sendErr error) error {
 	db := ob.o.Store.DB()
 	var err error
@@ -244,7 +244,13 @@ func (ob *Outbox) record(ctx context.Context, r row, sendErr error) error {
 				status = CASE WHEN created_at < now() - make_interval(secs => $3) THEN 'failed' ELSE 'queued' END,
 				next_attempt_at = now() + make_interval(secs => $2), last_error = $4
 			WHERE id = $1`, r.ID, delay.Seconds(), ob.o.RetryFor.Seconds(), sendErr.Error())
-		ob.log.Warn("mail delayed, will retry", "kind", r.Kind, "to", r.Recipient, "attempt", r.Attempts, "retry_in", delay.Round(time.Second), "err", sendErr)
+		if errors.Is(sendErr, ErrAuthFailed) {
+			// Held, not bounced, but no mail leaves until someone fixes
+			// the credentials: louder than a delay.
+			ob.log.Error("mail held: the relay refused the helpdesk's credentials; fix HELPDESK_SMTP_URL", "kind", r.Kind, "to", r.Recipient, "attempt", r.Attempts, "retry_in", delay.Round(time.Second), "err", sendErr)
+		} else {
+			ob.log.Warn("mail delayed, will retry", "kind", r.Kind, "to", r.Recipient, "attempt", r.Attempts, "retry_in", delay.Round(time.Second), "err", sendErr)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("outbound: record: %w", err)
