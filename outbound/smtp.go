@@ -296,8 +296,8 @@ func (s *smtpSender) transaction(ctx context.Context, from string, to []string, 
 	return nil
 }
 
-// connect dials the relay, secures the connection and authenticates. Its
-// errors carry their phase, session or AUTH.
+// connect dials the relay, opens the session and authenticates. Its errors
+// carry their phase, session or AUTH.
 func (s *smtpSender) connect(ctx context.Context) error {
 	d := net.Dialer{Timeout: s.opts.Timeout}
 	raw, err := d.DialContext(ctx, "tcp", s.addr)
@@ -306,21 +306,9 @@ func (s *smtpSender) connect(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
-	// Covers the TLS handshake and the exchange before go-smtp takes over,
-	// which then sets its own deadline per command.
-	raw.SetDeadline(time.Now().Add(s.opts.Timeout))
-
-	conn, secure, err := s.secure(ctx, raw)
+	c, conn, secure, err := s.session(ctx, raw)
 	if err != nil {
 		raw.Close()
-		return inPhase(phaseSession, err)
-	}
-	c := smtp.NewClient(conn)
-	c.CommandTimeout = s.opts.Timeout
-	// Relays may scan the message before answering the final dot.
-	c.SubmissionTimeout = 2 * s.opts.Timeout
-	if err := c.Hello(s.opts.HeloName); err != nil {
-		c.Close()
 		return inPhase(phaseSession, err)
 	}
 	if s.user != "" {
@@ -333,49 +321,73 @@ func (s *smtpSender) connect(ctx context.Context) error {
 	return nil
 }
 
-// secure returns the connection go-smtp will speak on. go-smtp's client
-// cannot tell whether the relay offers STARTTLS before committing to it, so
-// the greeting, EHLO and STARTTLS are done here and go-smtp gets a
-// connection that replays a greeting; it then says EHLO again, as RFC 3207
-// §4.2 requires after STARTTLS anyway.
-func (s *smtpSender) secure(ctx context.Context, raw net.Conn) (net.Conn, bool, error) {
+// session reads the greeting and says EHLO once, and with STARTTLS once
+// more over TLS, as RFC 3207 §4.2 requires; never twice without, which some
+// relays refuse. It returns the client, the connection under it (closed to
+// abort a command) and whether that is encrypted.
+func (s *smtpSender) session(ctx context.Context, raw net.Conn) (*smtp.Client, net.Conn, bool, error) {
+	// Covers the TLS handshake; go-smtp sets its own deadline per command.
+	raw.SetDeadline(time.Now().Add(s.opts.Timeout))
 	if s.implicitTLS {
 		tc := tls.Client(raw, s.tlsConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
-		return tc, true, nil
+		c, err := s.newClient(tc)
+		return c, tc, true, err
 	}
-	// textproto buffers reads, but the relay sends nothing after its EHLO
-	// reply or its 220 to STARTTLS until we speak, so nothing is lost.
-	tp := textproto.NewConn(raw)
-	if _, _, err := tp.ReadResponse(220); err != nil {
-		return nil, false, replyError(err)
-	}
-	if err := tp.PrintfLine("EHLO %s", s.opts.HeloName); err != nil {
-		return nil, false, err
-	}
-	_, msg, err := tp.ReadResponse(250)
+	c, err := s.newClient(raw)
 	if err != nil {
-		return nil, false, replyError(err)
+		return nil, nil, false, err
 	}
-	if !hasExtension(msg, "STARTTLS") {
-		if s.loopback {
-			return &replayConn{Conn: raw, greeting: strings.NewReader("220 replay\r\n")}, false, nil
+	if ok, _ := c.Extension("STARTTLS"); !ok {
+		if !s.loopback {
+			return nil, nil, false, fmt.Errorf("outbound: %s does not offer STARTTLS; refusing to send in plain text", s.host)
 		}
-		return nil, false, fmt.Errorf("outbound: %s does not offer STARTTLS; refusing to send in plain text", s.host)
+		return c, raw, false, nil
 	}
+	tc, err := s.startTLS(ctx, raw)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	// No greeting comes after STARTTLS, but go-smtp's client reads one
+	// before its EHLO.
+	conn := &replayConn{Conn: tc, greeting: strings.NewReader("220 replay\r\n")}
+	c, err = s.newClient(conn)
+	return c, conn, true, err
+}
+
+func (s *smtpSender) newClient(conn net.Conn) (*smtp.Client, error) {
+	c := smtp.NewClient(conn)
+	c.CommandTimeout = s.opts.Timeout
+	// Relays may scan the message before answering the final dot.
+	c.SubmissionTimeout = 2 * s.opts.Timeout
+	return c, c.Hello(s.opts.HeloName)
+}
+
+// startTLS says STARTTLS on raw and does the handshake. go-smtp's client
+// cannot do it after an EHLO of ours (its startTLS is unexported, and
+// NewClientStartTLS closes the connection when STARTTLS is not offered, so
+// there would be no falling back to plain text on loopback); it is said
+// here, below that client, which is then dropped for one on the TLS
+// connection. Nothing is left in its buffer: the relay says nothing after
+// its reply to EHLO until it is spoken to.
+func (s *smtpSender) startTLS(ctx context.Context, raw net.Conn) (*tls.Conn, error) {
+	raw.SetDeadline(time.Now().Add(s.opts.Timeout))
+	// textproto buffers reads too, but the relay sends nothing after its
+	// 220 until our handshake begins.
+	tp := textproto.NewConn(raw)
 	if err := tp.PrintfLine("STARTTLS"); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if _, _, err := tp.ReadResponse(220); err != nil {
-		return nil, false, replyError(err)
+		return nil, replyError(err)
 	}
 	tc := tls.Client(raw, s.tlsConfig)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return &replayConn{Conn: tc, greeting: strings.NewReader("220 replay\r\n")}, true, nil
+	return tc, nil
 }
 
 func (s *smtpSender) auth(c *smtp.Client, secure bool) error {
@@ -562,17 +574,6 @@ func replyError(err error) error {
 	return err
 }
 
-func hasExtension(ehlo, ext string) bool {
-	lines := strings.Split(ehlo, "\n")
-	for _, l := range lines[1:] {
-		name, _, _ := strings.Cut(strings.TrimSpace(l), " ")
-		if strings.EqualFold(name, ext) {
-			return true
-		}
-	}
-	return false
-}
-
 func checkEnvelope(from string, to []string) error {
 	if len(to) == 0 {
 		return errors.New("outbound: no recipients")
@@ -599,7 +600,7 @@ func isASCII(s string) bool {
 	return true
 }
 
-// replayConn hands go-smtp a greeting that was already read from the wire.
+// replayConn hands go-smtp's client a greeting the wire does not carry.
 type replayConn struct {
 	net.Conn
 	greeting io.Reader

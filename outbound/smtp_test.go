@@ -166,6 +166,54 @@ func TestSendEHLORefusedAfterRSETIsTemporary(t *testing.T) {
 	}
 	sink.RefuseEHLO(0)
 	sendOK(t, s, []string{"budi@example.com"}, testMessage(t, "r4@x"))
+
+	want := [][]string{
+		{"EHLO", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "RSET", "EHLO"},
+		{"EHLO"},
+		{"EHLO", "MAIL", "RCPT", "DATA"},
+	}
+	if got := sink.Commands(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("commands\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestSendSaysEHLOOncePerSession: a second EHLO is only for after STARTTLS
+// (RFC 3207 §4.2); some relays refuse one without a reason.
+func TestSendSaysEHLOOncePerSession(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []smtpsink.Option
+		scheme    string
+		auth      bool
+		wantStart []string // the commands before the first MAIL
+	}{
+		{"plain on loopback", nil, "smtp", false, []string{"EHLO"}},
+		{"plain on loopback with AUTH", []smtpsink.Option{smtpsink.WithAuth(testUser, testPass)}, "smtp", true, []string{"EHLO", "AUTH"}},
+		{"STARTTLS", []smtpsink.Option{smtpsink.WithTLS()}, "smtp", false, []string{"EHLO", "STARTTLS", "EHLO"}},
+		{"STARTTLS with AUTH", []smtpsink.Option{smtpsink.WithTLS(), smtpsink.WithAuth(testUser, testPass)}, "smtp", true, []string{"EHLO", "STARTTLS", "EHLO", "AUTH"}},
+		{"implicit TLS", []smtpsink.Option{smtpsink.WithImplicitTLS(), smtpsink.WithAuth(testUser, testPass)}, "smtps", true, []string{"EHLO", "AUTH"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sink := smtpsink.Start(t, tt.opts...)
+			s := newTestSender(t, senderURL(tt.scheme, sink, tt.auth), sink)
+			for i := range 4 {
+				sendOK(t, s, []string{"budi@example.com"}, testMessage(t, fmt.Sprintf("e%d@x", i)))
+			}
+			cmds := sink.Commands()
+			if len(cmds) != 1 {
+				t.Fatalf("%d connections for 4 mails: %v", len(cmds), cmds)
+			}
+			want := append([]string(nil), tt.wantStart...)
+			for range 4 {
+				want = append(want, "MAIL", "RCPT", "DATA")
+			}
+			if fmt.Sprint(cmds[0]) != fmt.Sprint(want) {
+				t.Errorf("commands\n got %v\nwant %v", cmds[0], want)
+			}
+		})
+	}
 }
 
 // TestOnlyARefusalOfTheMessageIsPermanent: 5xx to MAIL FROM, RCPT TO or
@@ -219,6 +267,10 @@ func TestSendRefusesPlainTextToRemoteRelay(t *testing.T) {
 	}
 	if n := len(sink.Mails()); n != 0 {
 		t.Errorf("%d mails delivered in plain text", n)
+	}
+	// Nothing after EHLO: no AUTH, so no password in clear.
+	if got := sink.Commands(); fmt.Sprint(got) != "[[EHLO]]" {
+		t.Errorf("commands %v, want [[EHLO]]", got)
 	}
 }
 
