@@ -301,8 +301,8 @@ func (ob *Outbox) blob(ctx context.Context, sum []byte) ([]byte, error) {
 
 // record stores a send's outcome, fenced by the claim: it changes the row
 // only while this worker still holds it. Temporary failures come back later
-// with exponential backoff and jitter; permanent ones (5xx) fail the row,
-// which agents see on the ticket.
+// with exponential backoff and jitter; permanent ones (5xx to the message)
+// fail the row, which agents see on the ticket.
 func (ob *Outbox) record(ctx context.Context, r row, sendErr error) error {
 	db := ob.o.Store.DB()
 	var res sql.Result
@@ -323,7 +323,13 @@ func (ob *Outbox) record(ctx context.Context, r row, sendErr error) error {
 				status = CASE WHEN created_at < now() - make_interval(secs => $4) THEN 'failed' ELSE 'queued' END,
 				next_attempt_at = now() + make_interval(secs => $3), last_error = $5
 			WHERE id = $1 AND locked_by = $2 AND status = 'sending'`, r.ID, ob.lease, delay.Seconds(), ob.o.RetryFor.Seconds(), sendErr.Error())
-		ob.log.Warn("mail delayed, will retry", "kind", r.Kind, "to", r.Recipient, "attempt", r.Attempts, "retry_in", delay.Round(time.Second), "err", sendErr)
+		if errors.Is(sendErr, ErrAuthFailed) {
+			// Held, not bounced, but no mail leaves until someone fixes
+			// the credentials: louder than a delay.
+			ob.log.Error("mail held: the relay refused the helpdesk's credentials; fix HELPDESK_SMTP_URL", "kind", r.Kind, "to", r.Recipient, "attempt", r.Attempts, "retry_in", delay.Round(time.Second), "err", sendErr)
+		} else {
+			ob.log.Warn("mail delayed, will retry", "kind", r.Kind, "to", r.Recipient, "attempt", r.Attempts, "retry_in", delay.Round(time.Second), "err", sendErr)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("outbound: record: %w", err)

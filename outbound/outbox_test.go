@@ -238,6 +238,68 @@ func TestRelayDownThenUpDeliversEachOnce(t *testing.T) {
 	}
 }
 
+// TestRelayRefusingTheSessionThenAcceptingDeliversEachOnce: a relay that
+// refuses the session keeps every notice queued with the error shown, and
+// once it accepts, each goes out exactly once.
+func TestRelayRefusingTheSessionThenAcceptingDeliversEachOnce(t *testing.T) {
+	tests := []struct {
+		name   string
+		refuse func(*smtpsink.Sink, int)
+		code   int
+	}{
+		{"554 greeting", (*smtpsink.Sink).RefuseGreeting, 554},
+		{"550 to EHLO", (*smtpsink.Sink).RefuseEHLO, 550},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t)
+			tt.refuse(r.sink, tt.code)
+			r.open("siti@example.id")
+			r.flush()
+			type outboxRow struct {
+				Status   string    `db:"status"`
+				Attempts int       `db:"attempts"`
+				Next     time.Time `db:"next_attempt_at"`
+				Err      string    `db:"last_error"`
+			}
+			var rows []outboxRow
+			if err := r.db.Select(&rows, `SELECT status, attempts, next_attempt_at, last_error FROM outbox ORDER BY id`); err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 2 {
+				t.Fatalf("%d rows, want autoresponse and alert", len(rows))
+			}
+			for _, row := range rows {
+				if row.Status != "queued" || row.Attempts != 1 || !row.Next.After(time.Now()) || !strings.Contains(row.Err, fmt.Sprint(tt.code)) {
+					t.Errorf("while refused: %+v", row)
+				}
+			}
+			if n := len(r.sink.Mails()); n != 0 {
+				t.Fatalf("%d mails while refused", n)
+			}
+
+			tt.refuse(r.sink, 0)
+			r.db.Exec(`UPDATE outbox SET next_attempt_at = now()`)
+			r.flush()
+			mails := r.sink.WaitFor(2, 5*time.Second)
+			seen := map[string]bool{}
+			for _, m := range mails {
+				id := parse(t, m).messageID
+				if seen[id] {
+					t.Errorf("sent twice: %s", id)
+				}
+				seen[id] = true
+			}
+			var sent int
+			r.db.Get(&sent, `SELECT count(*) FROM outbox WHERE status = 'sent' AND attempts = 2`)
+			if len(mails) != 2 || sent != 2 {
+				t.Errorf("%d mails, %d rows sent at the second attempt; want 2 and 2", len(mails), sent)
+			}
+		})
+	}
+}
+
 func TestPermanentRefusalFailsThatRowOnly(t *testing.T) {
 	r := newRig(t)
 	r.sink.RejectRcpt(func(addr string) *smtp.SMTPError {

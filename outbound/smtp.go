@@ -24,7 +24,9 @@ type Sender interface {
 	Close() error
 }
 
-// SendError is every error a Sender returns.
+// SendError is every error a Sender returns. Temporary says whether the
+// message may be tried again; for the SMTP sender only a 5xx reply to MAIL
+// FROM, RCPT TO or DATA makes it false (see temporary).
 //
 // Partial delivery: when the relay refuses some recipients permanently (5xx)
 // and accepts the others, the message is delivered to the accepted ones and
@@ -60,6 +62,12 @@ var ErrPartialDelivery = errors.New("delivered to some recipients only")
 
 // ErrSenderClosed is returned by Send after Close.
 var ErrSenderClosed = errors.New("outbound: sender closed")
+
+// ErrAuthFailed is wrapped by the (temporary) SendError of a delivery that
+// could not authenticate to the relay: it refused the credentials, or no
+// mechanism could be agreed. Every mail waits until the operator fixes
+// HELPDESK_SMTP_URL.
+var ErrAuthFailed = errors.New("outbound: cannot authenticate to the relay")
 
 // SenderOptions tunes NewSender. The zero value is usable.
 type SenderOptions struct {
@@ -194,6 +202,9 @@ func (s *smtpSender) Send(ctx context.Context, from string, to []string, data []
 			return classify(ctx, err)
 		}
 	}
+	// Failures from here on are the transaction's. After a failed one,
+	// reset says EHLO again at once, so that a refused EHLO is never taken
+	// for the reply to the next MAIL FROM.
 	err := s.transaction(ctx, from, to, data)
 	if err != nil && reused && !s.dotSent && connectionLost(err) && ctx.Err() == nil {
 		// The relay may have dropped the kept connection while it was
@@ -206,7 +217,7 @@ func (s *smtpSender) Send(ctx context.Context, from string, to []string, data []
 		err = s.transaction(ctx, from, to, data)
 	}
 	if err != nil && s.c != nil {
-		if connectionLost(err) || s.c.Reset() != nil {
+		if connectionLost(err) || s.reset() != nil {
 			s.drop()
 		}
 	}
@@ -218,7 +229,18 @@ func (s *smtpSender) Send(ctx context.Context, from string, to []string, data []
 			s.idle.Reset(s.opts.IdleTimeout)
 		}
 	}
-	return classify(ctx, err)
+	return classify(ctx, inPhase(phaseMessage, err))
+}
+
+// reset ends a failed transaction with RSET. go-smtp then forgets the
+// session's EHLO and would repeat it before the next MAIL FROM, where a
+// refusal would look like the message's; saying it here puts a refusal in
+// the session, and the connection is dropped instead.
+func (s *smtpSender) reset() error {
+	if err := s.c.Reset(); err != nil {
+		return err
+	}
+	return s.c.Hello(s.opts.HeloName)
 }
 
 // transaction runs MAIL, RCPT and DATA on the kept connection. It does not
@@ -245,7 +267,7 @@ func (s *smtpSender) transaction(ctx context.Context, from string, to []string, 
 		switch {
 		case err == nil:
 			accepted = append(accepted, rcpt)
-		case errors.As(err, &se) && se.Code/100 == 5:
+		case errors.As(err, &se) && !temporary(phaseMessage, se.Code):
 			rejected = append(rejected, rcpt)
 			if refusal == nil {
 				refusal = se
@@ -255,7 +277,7 @@ func (s *smtpSender) transaction(ctx context.Context, from string, to []string, 
 		}
 	}
 	if len(accepted) == 0 {
-		return &SendError{Code: refusal.Code, Err: refusal, Rejected: rejected}
+		return &SendError{Temporary: temporary(phaseMessage, refusal.Code), Code: refusal.Code, Err: refusal, Rejected: rejected}
 	}
 	w, err := s.c.Data()
 	if err != nil {
@@ -269,95 +291,108 @@ func (s *smtpSender) transaction(ctx context.Context, from string, to []string, 
 		return err
 	}
 	if len(rejected) > 0 {
-		return &SendError{Code: refusal.Code, Err: fmt.Errorf("%w: %w", ErrPartialDelivery, refusal), Rejected: rejected}
+		return &SendError{Temporary: temporary(phaseMessage, refusal.Code), Code: refusal.Code, Err: fmt.Errorf("%w: %w", ErrPartialDelivery, refusal), Rejected: rejected}
 	}
 	return nil
 }
 
-// connect dials the relay, secures the connection and authenticates.
+// connect dials the relay, opens the session and authenticates. Its errors
+// carry their phase, session or AUTH.
 func (s *smtpSender) connect(ctx context.Context) error {
 	d := net.Dialer{Timeout: s.opts.Timeout}
 	raw, err := d.DialContext(ctx, "tcp", s.addr)
 	if err != nil {
-		return err
+		return inPhase(phaseSession, err)
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
-	// Covers the TLS handshake and the exchange before go-smtp takes over,
-	// which then sets its own deadline per command.
-	raw.SetDeadline(time.Now().Add(s.opts.Timeout))
-
-	conn, secure, err := s.secure(ctx, raw)
+	c, conn, secure, err := s.session(ctx, raw)
 	if err != nil {
 		raw.Close()
-		return err
-	}
-	c := smtp.NewClient(conn)
-	c.CommandTimeout = s.opts.Timeout
-	// Relays may scan the message before answering the final dot.
-	c.SubmissionTimeout = 2 * s.opts.Timeout
-	if err := c.Hello(s.opts.HeloName); err != nil {
-		c.Close()
-		return err
+		return inPhase(phaseSession, err)
 	}
 	if s.user != "" {
 		if err := s.auth(c, secure); err != nil {
 			c.Close()
-			return err
+			return inPhase(phaseAuth, err)
 		}
 	}
 	s.c, s.conn = c, conn
 	return nil
 }
 
-// secure returns the connection go-smtp will speak on. go-smtp's client
-// cannot tell whether the relay offers STARTTLS before committing to it, so
-// the greeting, EHLO and STARTTLS are done here and go-smtp gets a
-// connection that replays a greeting; it then says EHLO again, as RFC 3207
-// §4.2 requires after STARTTLS anyway.
-func (s *smtpSender) secure(ctx context.Context, raw net.Conn) (net.Conn, bool, error) {
+// session reads the greeting and says EHLO once, and with STARTTLS once
+// more over TLS, as RFC 3207 §4.2 requires; never twice without, which some
+// relays refuse. It returns the client, the connection under it (closed to
+// abort a command) and whether that is encrypted.
+func (s *smtpSender) session(ctx context.Context, raw net.Conn) (*smtp.Client, net.Conn, bool, error) {
+	// Covers the TLS handshake; go-smtp sets its own deadline per command.
+	raw.SetDeadline(time.Now().Add(s.opts.Timeout))
 	if s.implicitTLS {
 		tc := tls.Client(raw, s.tlsConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
-		return tc, true, nil
+		c, err := s.newClient(tc)
+		return c, tc, true, err
 	}
-	// textproto buffers reads, but the relay sends nothing after its EHLO
-	// reply or its 220 to STARTTLS until we speak, so nothing is lost.
-	tp := textproto.NewConn(raw)
-	if _, _, err := tp.ReadResponse(220); err != nil {
-		return nil, false, replyError(err)
-	}
-	if err := tp.PrintfLine("EHLO %s", s.opts.HeloName); err != nil {
-		return nil, false, err
-	}
-	_, msg, err := tp.ReadResponse(250)
+	c, err := s.newClient(raw)
 	if err != nil {
-		return nil, false, replyError(err)
+		return nil, nil, false, err
 	}
-	if !hasExtension(msg, "STARTTLS") {
-		if s.loopback {
-			return &replayConn{Conn: raw, greeting: strings.NewReader("220 replay\r\n")}, false, nil
+	if ok, _ := c.Extension("STARTTLS"); !ok {
+		if !s.loopback {
+			return nil, nil, false, fmt.Errorf("outbound: %s does not offer STARTTLS; refusing to send in plain text", s.host)
 		}
-		return nil, false, fmt.Errorf("outbound: %s does not offer STARTTLS; refusing to send in plain text", s.host)
+		return c, raw, false, nil
 	}
+	tc, err := s.startTLS(ctx, raw)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	// No greeting comes after STARTTLS, but go-smtp's client reads one
+	// before its EHLO.
+	conn := &replayConn{Conn: tc, greeting: strings.NewReader("220 replay\r\n")}
+	c, err = s.newClient(conn)
+	return c, conn, true, err
+}
+
+func (s *smtpSender) newClient(conn net.Conn) (*smtp.Client, error) {
+	c := smtp.NewClient(conn)
+	c.CommandTimeout = s.opts.Timeout
+	// Relays may scan the message before answering the final dot.
+	c.SubmissionTimeout = 2 * s.opts.Timeout
+	return c, c.Hello(s.opts.HeloName)
+}
+
+// startTLS says STARTTLS on raw and does the handshake. go-smtp's client
+// cannot do it after an EHLO of ours (its startTLS is unexported, and
+// NewClientStartTLS closes the connection when STARTTLS is not offered, so
+// there would be no falling back to plain text on loopback); it is said
+// here, below that client, which is then dropped for one on the TLS
+// connection. Nothing is left in its buffer: the relay says nothing after
+// its reply to EHLO until it is spoken to.
+func (s *smtpSender) startTLS(ctx context.Context, raw net.Conn) (*tls.Conn, error) {
+	raw.SetDeadline(time.Now().Add(s.opts.Timeout))
+	// textproto buffers reads too, but the relay sends nothing after its
+	// 220 until our handshake begins.
+	tp := textproto.NewConn(raw)
 	if err := tp.PrintfLine("STARTTLS"); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if _, _, err := tp.ReadResponse(220); err != nil {
-		return nil, false, replyError(err)
+		return nil, replyError(err)
 	}
 	tc := tls.Client(raw, s.tlsConfig)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return &replayConn{Conn: tc, greeting: strings.NewReader("220 replay\r\n")}, true, nil
+	return tc, nil
 }
 
 func (s *smtpSender) auth(c *smtp.Client, secure bool) error {
 	if !secure && !s.loopback {
-		return fmt.Errorf("outbound: refusing AUTH to %s without TLS", s.host)
+		return fmt.Errorf("%w: refusing to send the password to %s without TLS", ErrAuthFailed, s.host)
 	}
 	var a sasl.Client
 	switch {
@@ -366,21 +401,13 @@ func (s *smtpSender) auth(c *smtp.Client, secure bool) error {
 	case c.SupportsAuth(sasl.Login):
 		a = &loginClient{user: s.user, pass: s.pass}
 	default:
-		return fmt.Errorf("outbound: %s offers neither AUTH PLAIN nor LOGIN", s.host)
+		return fmt.Errorf("%w: %s offers neither AUTH PLAIN nor LOGIN", ErrAuthFailed, s.host)
 	}
 	if err := c.Auth(a); err != nil {
-		return &authError{err: err}
+		return fmt.Errorf("%w: %w", ErrAuthFailed, err)
 	}
 	return nil
 }
-
-// authError marks a refused AUTH. It is retried even though the reply is
-// 5xx: a wrong password says nothing about the message, and the queue
-// should hold the mail until the operator fixes the configuration.
-type authError struct{ err error }
-
-func (e *authError) Error() string { return "outbound: AUTH: " + e.err.Error() }
-func (e *authError) Unwrap() error { return e.err }
 
 func (s *smtpSender) drop() {
 	if s.c != nil {
@@ -424,7 +451,85 @@ func (s *smtpSender) Close() error {
 	return nil
 }
 
-// classify turns any error from a delivery attempt into a *SendError.
+// phase is the part of the SMTP exchange a failure happened in. With the
+// reply code it decides, in temporary, whether the message may be retried.
+type phase int
+
+const (
+	// phaseSession: dialling, TLS, the greeting, EHLO or HELO, STARTTLS,
+	// and the EHLO after RSET.
+	phaseSession phase = iota
+	// phaseAuth: AUTH, and finding a mechanism for it.
+	phaseAuth
+	// phaseMessage: MAIL FROM, RCPT TO, DATA and the reply to the message.
+	phaseMessage
+)
+
+func (p phase) String() string {
+	switch p {
+	case phaseSession:
+		return "session"
+	case phaseAuth:
+		return "AUTH"
+	}
+	return "message"
+}
+
+// phaseError marks an error with the phase it happened in; its text is the
+// error's own.
+type phaseError struct {
+	phase phase
+	err   error
+}
+
+func (e *phaseError) Error() string { return e.err.Error() }
+func (e *phaseError) Unwrap() error { return e.err }
+
+func inPhase(p phase, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &phaseError{phase: p, err: err}
+}
+
+// temporary decides whether a failure in phase p with reply code (0 when
+// the failure is not a reply: network, TLS, timeout, a relay without
+// STARTTLS) may be retried. It is the one place that decides.
+//
+// Only a 5xx reply to MAIL FROM, RCPT TO or DATA is about the message and
+// fails it for good. Anything else says that the path to the relay is
+// broken, not the message, and the outbox retries it with backoff for
+// Opts.RetryFor, showing the error to agents meanwhile.
+func temporary(p phase, code int) bool {
+	if code/100 != 5 {
+		return true
+	}
+	switch p {
+	case phaseSession:
+		// A 5xx greeting ("554 No SMTP service here", RFC 5321 §3.1), or
+		// 5xx to EHLO or STARTTLS: the relay will not talk to us now,
+		// whatever the message. Failing each for good would bounce every
+		// notice queued while a relay is misconfigured or has put our
+		// address on a blocklist.
+		return true
+	case phaseAuth:
+		// 535 (wrong password), 534 (mechanism too weak), 538 (TLS
+		// required): the operator's mistake, which no message can be
+		// blamed for. Holding the mail until it is fixed costs one
+		// refused AUTH per attempt, spaced by the outbox's backoff;
+		// bouncing it would lose citizens' notices over a typo. The
+		// outbox logs these as errors (ErrAuthFailed) so that someone
+		// looks.
+		return true
+	}
+	// 530 "Authentication required" (RFC 4954 §6) to MAIL FROM is the
+	// session lacking AUTH (HELPDESK_SMTP_URL without credentials), not
+	// the message: the same case as a refused AUTH.
+	return code == 530
+}
+
+// classify turns any error from a delivery attempt into a *SendError. An
+// error without a phase counts as one of the session: retried.
 func classify(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -436,21 +541,17 @@ func classify(ctx context.Context, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return &SendError{Temporary: true, Err: fmt.Errorf("%w (%w)", ctxErr, err)}
 	}
-	var ae *authError
-	var re *smtp.SMTPError
-	switch {
-	case errors.As(err, &ae):
-		code := 0
-		if errors.As(err, &re) {
-			code = re.Code
-		}
-		return &SendError{Temporary: true, Code: code, Err: err}
-	case errors.As(err, &re):
-		return &SendError{Temporary: re.Code/100 != 5, Code: re.Code, Err: err}
+	p := phaseSession
+	var pe *phaseError
+	if errors.As(err, &pe) {
+		p = pe.phase
 	}
-	// Network, TLS and timeout errors, and a relay without STARTTLS:
-	// the message is fine, the path is not.
-	return &SendError{Temporary: true, Err: err}
+	code := 0
+	var re *smtp.SMTPError
+	if errors.As(err, &re) {
+		code = re.Code
+	}
+	return &SendError{Temporary: temporary(p, code), Code: code, Err: err}
 }
 
 // connectionLost reports whether the connection can no longer be used: an
@@ -471,17 +572,6 @@ func replyError(err error) error {
 		return &smtp.SMTPError{Code: pe.Code, Message: pe.Msg}
 	}
 	return err
-}
-
-func hasExtension(ehlo, ext string) bool {
-	lines := strings.Split(ehlo, "\n")
-	for _, l := range lines[1:] {
-		name, _, _ := strings.Cut(strings.TrimSpace(l), " ")
-		if strings.EqualFold(name, ext) {
-			return true
-		}
-	}
-	return false
 }
 
 func checkEnvelope(from string, to []string) error {
@@ -510,7 +600,7 @@ func isASCII(s string) bool {
 	return true
 }
 
-// replayConn hands go-smtp a greeting that was already read from the wire.
+// replayConn hands go-smtp's client a greeting the wire does not carry.
 type replayConn struct {
 	net.Conn
 	greeting io.Reader

@@ -102,8 +102,156 @@ func TestSendWrongPasswordIsTemporary(t *testing.T) {
 	err := s.Send(context.Background(), "bounces@kemsos.go.id", []string{"budi@example.com"}, testMessage(t, "a@b"))
 	se := asSendError(t, err)
 	// Held in the queue until the operator fixes the password, not bounced.
-	if !se.Temporary || se.Code != 535 {
+	if !se.Temporary || se.Code != 535 || !errors.Is(err, ErrAuthFailed) {
 		t.Errorf("err = %+v", se)
+	}
+}
+
+// TestSendSessionRefusalIsTemporaryThenDelivers: a relay that will not talk
+// to us says nothing about the message, which must wait, not bounce.
+func TestSendSessionRefusalIsTemporaryThenDelivers(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []smtpsink.Option
+		refuse func(*smtpsink.Sink, int)
+		code   int
+	}{
+		{"554 greeting", nil, (*smtpsink.Sink).RefuseGreeting, 554},
+		{"421 greeting", nil, (*smtpsink.Sink).RefuseGreeting, 421},
+		{"550 to EHLO", nil, (*smtpsink.Sink).RefuseEHLO, 550},
+		{"554 to EHLO before STARTTLS", []smtpsink.Option{smtpsink.WithTLS()}, (*smtpsink.Sink).RefuseEHLO, 554},
+		{"454 to STARTTLS", []smtpsink.Option{smtpsink.WithTLS()}, (*smtpsink.Sink).RefuseSTARTTLS, 454},
+		{"554 to STARTTLS", []smtpsink.Option{smtpsink.WithTLS()}, (*smtpsink.Sink).RefuseSTARTTLS, 554},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sink := smtpsink.Start(t, tt.opts...)
+			tt.refuse(sink, tt.code)
+			s := newTestSender(t, senderURL("smtp", sink, false), sink)
+			err := s.Send(context.Background(), "bounces@kemsos.go.id", []string{"budi@example.com"}, testMessage(t, "s1@x"))
+			if se := asSendError(t, err); !se.Temporary || se.Code != tt.code {
+				t.Errorf("Temporary = %v, Code = %d; want true, %d (%v)", se.Temporary, se.Code, tt.code, err)
+			}
+			if n := len(sink.Mails()); n != 0 {
+				t.Fatalf("%d mails while refusing", n)
+			}
+			tt.refuse(sink, 0)
+			sendOK(t, s, []string{"budi@example.com"}, testMessage(t, "s2@x"))
+			if n := len(sink.WaitFor(1, 5*time.Second)); n != 1 {
+				t.Errorf("%d mails after the relay accepted", n)
+			}
+		})
+	}
+}
+
+// TestSendEHLORefusedAfterRSETIsTemporary: after a failed transaction the
+// client says RSET, and go-smtp then repeats EHLO; a relay refusing that
+// EHLO must not bounce the next message as if MAIL FROM had been refused.
+func TestSendEHLORefusedAfterRSETIsTemporary(t *testing.T) {
+	sink := smtpsink.Start(t)
+	s := newTestSender(t, senderURL("smtp", sink, false), sink)
+	sendOK(t, s, []string{"budi@example.com"}, testMessage(t, "r1@x"))
+
+	sink.RejectRcpt(func(string) *smtp.SMTPError { return &smtp.SMTPError{Code: 550, Message: "No such user"} })
+	sink.RefuseEHLO(550)
+	err := s.Send(context.Background(), "bounces@kemsos.go.id", []string{"gone@example.com"}, testMessage(t, "r2@x"))
+	if se := asSendError(t, err); se.Temporary || len(se.Rejected) != 1 {
+		t.Errorf("refused recipient: %+v, want permanent", se)
+	}
+	sink.RejectRcpt(nil)
+	err = s.Send(context.Background(), "bounces@kemsos.go.id", []string{"budi@example.com"}, testMessage(t, "r3@x"))
+	if se := asSendError(t, err); !se.Temporary || se.Code != 550 {
+		t.Errorf("EHLO refused: %+v, want temporary 550", se)
+	}
+	sink.RefuseEHLO(0)
+	sendOK(t, s, []string{"budi@example.com"}, testMessage(t, "r4@x"))
+
+	want := [][]string{
+		{"EHLO", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "RSET", "EHLO"},
+		{"EHLO"},
+		{"EHLO", "MAIL", "RCPT", "DATA"},
+	}
+	if got := sink.Commands(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("commands\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestSendSaysEHLOOncePerSession: a second EHLO is only for after STARTTLS
+// (RFC 3207 §4.2); some relays refuse one without a reason.
+func TestSendSaysEHLOOncePerSession(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []smtpsink.Option
+		scheme    string
+		auth      bool
+		wantStart []string // the commands before the first MAIL
+	}{
+		{"plain on loopback", nil, "smtp", false, []string{"EHLO"}},
+		{"plain on loopback with AUTH", []smtpsink.Option{smtpsink.WithAuth(testUser, testPass)}, "smtp", true, []string{"EHLO", "AUTH"}},
+		{"STARTTLS", []smtpsink.Option{smtpsink.WithTLS()}, "smtp", false, []string{"EHLO", "STARTTLS", "EHLO"}},
+		{"STARTTLS with AUTH", []smtpsink.Option{smtpsink.WithTLS(), smtpsink.WithAuth(testUser, testPass)}, "smtp", true, []string{"EHLO", "STARTTLS", "EHLO", "AUTH"}},
+		{"implicit TLS", []smtpsink.Option{smtpsink.WithImplicitTLS(), smtpsink.WithAuth(testUser, testPass)}, "smtps", true, []string{"EHLO", "AUTH"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sink := smtpsink.Start(t, tt.opts...)
+			s := newTestSender(t, senderURL(tt.scheme, sink, tt.auth), sink)
+			for i := range 4 {
+				sendOK(t, s, []string{"budi@example.com"}, testMessage(t, fmt.Sprintf("e%d@x", i)))
+			}
+			cmds := sink.Commands()
+			if len(cmds) != 1 {
+				t.Fatalf("%d connections for 4 mails: %v", len(cmds), cmds)
+			}
+			want := append([]string(nil), tt.wantStart...)
+			for range 4 {
+				want = append(want, "MAIL", "RCPT", "DATA")
+			}
+			if fmt.Sprint(cmds[0]) != fmt.Sprint(want) {
+				t.Errorf("commands\n got %v\nwant %v", cmds[0], want)
+			}
+		})
+	}
+}
+
+// TestOnlyARefusalOfTheMessageIsPermanent: 5xx to MAIL FROM, RCPT TO or
+// DATA bounces the message; a failure anywhere else leaves it queued.
+func TestOnlyARefusalOfTheMessageIsPermanent(t *testing.T) {
+	tests := []struct {
+		phase phase
+		code  int
+		want  bool
+		why   string
+	}{
+		{phaseSession, 0, true, "connection refused, TLS, timeout, no STARTTLS"},
+		{phaseSession, 421, true, "greeting: closing channel"},
+		{phaseSession, 554, true, "greeting: no SMTP service here"},
+		{phaseSession, 550, true, "EHLO refused"},
+		{phaseSession, 501, true, "EHLO name refused"},
+		{phaseSession, 454, true, "STARTTLS: TLS not available now"},
+		{phaseSession, 554, true, "STARTTLS refused"},
+		{phaseAuth, 535, true, "wrong password"},
+		{phaseAuth, 534, true, "mechanism too weak"},
+		{phaseAuth, 454, true, "temporary authentication failure"},
+		{phaseAuth, 0, true, "no common mechanism, or no TLS for the password"},
+		{phaseMessage, 0, true, "connection lost mid-transaction"},
+		{phaseMessage, 421, true, "closing channel"},
+		{phaseMessage, 450, true, "mailbox busy"},
+		{phaseMessage, 451, true, "try again later"},
+		{phaseMessage, 452, true, "insufficient storage"},
+		{phaseMessage, 530, true, "MAIL FROM: authentication required, a session problem"},
+		{phaseMessage, 550, false, "no such user"},
+		{phaseMessage, 551, false, "user not local"},
+		{phaseMessage, 552, false, "message too big"},
+		{phaseMessage, 553, false, "address not allowed"},
+		{phaseMessage, 554, false, "content rejected"},
+	}
+	for _, tt := range tests {
+		if got := temporary(tt.phase, tt.code); got != tt.want {
+			t.Errorf("temporary(%v, %d) = %v, want %v: %s", tt.phase, tt.code, got, tt.want, tt.why)
+		}
 	}
 }
 
@@ -119,6 +267,10 @@ func TestSendRefusesPlainTextToRemoteRelay(t *testing.T) {
 	}
 	if n := len(sink.Mails()); n != 0 {
 		t.Errorf("%d mails delivered in plain text", n)
+	}
+	// Nothing after EHLO: no AUTH, so no password in clear.
+	if got := sink.Commands(); fmt.Sprint(got) != "[[EHLO]]" {
+		t.Errorf("commands %v, want [[EHLO]]", got)
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package smtpsink is an in-process SMTP server for tests: it listens on a
-// real loopback socket, records every message it accepts and can be told to
-// refuse recipients, fail DATA, go down and come back, so that delivery code
-// is tested against the protocol rather than a mock.
+// real loopback socket, records every message it accepts and every command
+// each connection sends, and can be told to refuse the greeting, EHLO,
+// STARTTLS or recipients, fail DATA, go down and come back, so that delivery
+// code is tested against the protocol rather than a mock.
 //
 // It lives outside a _test file because the tests of several packages
 // (outbound, the web handlers, end-to-end tests) share it. It must never be
@@ -87,21 +88,27 @@ type Sink struct {
 	serverTLS *tls.Config
 	pool      *x509.CertPool
 
-	mu         sync.Mutex
-	mails      []Mail
-	conns      int
-	rejectRcpt func(addr string) *smtp.SMTPError
-	failData   *smtp.SMTPError
-	changed    chan struct{} // closed and replaced whenever a mail arrives
-	srv        *smtp.Server
-	served     chan struct{} // closed when the current Serve returns
+	mu             sync.Mutex
+	mails          []Mail
+	conns          int
+	logs           []*connLog // one per connection, as conns counts them
+	rejectRcpt     func(addr string) *smtp.SMTPError
+	failData       *smtp.SMTPError
+	refuseGreeting int
+	refuse         map[string]int // command verb -> reply code
+	changed        chan struct{}  // closed and replaced whenever a mail arrives
+	srv            *smtp.Server
+	ln, innerLn    net.Listener       // the clients' listener and go-smtp's
+	served         chan struct{}      // closed when the current Serve and accept loop return
+	live           map[*wire]struct{} // connections open now
+	wires          sync.WaitGroup     // their goroutines
 }
 
 // Start starts a sink on 127.0.0.1 with a free port and stops it when the
 // test ends.
 func Start(t testing.TB, opts ...Option) *Sink {
 	t.Helper()
-	s := &Sink{t: t, changed: make(chan struct{})}
+	s := &Sink{t: t, changed: make(chan struct{}), refuse: map[string]int{}, live: map[*wire]struct{}{}}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -157,12 +164,14 @@ func (s *Sink) Mails() []Mail {
 	return append([]Mail(nil), s.mails...)
 }
 
-// Reset forgets the messages received so far and the connection count.
+// Reset forgets the messages received so far, the connection count and
+// the commands of the connections so far.
 func (s *Sink) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.mails = nil
 	s.conns = 0
+	s.logs = nil
 }
 
 // WaitFor waits until at least n messages have arrived and returns them; it
@@ -197,6 +206,68 @@ func (s *Sink) Conns() int {
 	return s.conns
 }
 
+// Commands returns, for each connection since Start (or Reset) in the order
+// they were accepted, the verbs of the commands it sent, upper-cased
+// ("EHLO", "STARTTLS", "MAIL", ...), refused ones included. The lines of a
+// message and of an AUTH exchange are not commands and are left out.
+func (s *Sink) Commands() [][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([][]string, len(s.logs))
+	for i, l := range s.logs {
+		out[i] = append([]string(nil), l.commands...)
+	}
+	return out
+}
+
+// EHLOs is how many EHLO or HELO commands each connection since Start (or
+// Reset) sent, in the order the connections were accepted: 1 for a session
+// in clear, 2 with STARTTLS, which requires a new EHLO (RFC 3207 §4.2).
+func (s *Sink) EHLOs() []int {
+	var out []int
+	for _, cmds := range s.Commands() {
+		n := 0
+		for _, c := range cmds {
+			if c == "EHLO" || c == "HELO" {
+				n++
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// RefuseGreeting makes the sink greet the connections it accepts from now
+// on with code instead of 220, as a relay does that will not serve the
+// client (RFC 5321 §3.1, "554 No SMTP service here"); it then answers 503 to
+// every command but QUIT. A 421 greeting also closes the connection (§3.8).
+// RefuseGreeting(0) greets with 220 again.
+func (s *Sink) RefuseGreeting(code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseGreeting = code
+}
+
+// RefuseEHLO makes every EHLO, on open connections too, answer code until
+// RefuseEHLO(0); 421 also closes the connection. HELO is still accepted, so
+// that 500 or 502 imitates a relay that only knows HELO.
+func (s *Sink) RefuseEHLO(code int) { s.refuseCommand("EHLO", code) }
+
+// RefuseSTARTTLS makes every STARTTLS answer code (e.g. 454, "TLS not
+// available due to temporary reason", RFC 3207 §4) until RefuseSTARTTLS(0);
+// 421 also closes the connection.
+func (s *Sink) RefuseSTARTTLS(code int) { s.refuseCommand("STARTTLS", code) }
+
+func (s *Sink) refuseCommand(verb string, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if code == 0 {
+		delete(s.refuse, verb)
+	} else {
+		s.refuse[verb] = code
+	}
+}
+
 // RejectRcpt makes RCPT TO fail for every address f returns an error for
 // (use a 5xx code for a permanent and 4xx for a temporary refusal); nil
 // accepts everyone again.
@@ -217,14 +288,23 @@ func (s *Sink) FailData(err *smtp.SMTPError) {
 // would. It is safe to call more than once.
 func (s *Sink) Stop() {
 	s.mu.Lock()
-	srv, served := s.srv, s.served
+	srv, ln, innerLn, served := s.srv, s.ln, s.innerLn, s.served
 	s.srv = nil
 	s.mu.Unlock()
 	if srv == nil {
 		return
 	}
+	ln.Close()
+	// Also closed here in case Serve has not yet got as far as noting it.
+	innerLn.Close()
 	srv.Close()
 	<-served
+	s.mu.Lock()
+	for w := range s.live {
+		w.raw.Close()
+	}
+	s.mu.Unlock()
+	s.wires.Wait()
 }
 
 // Restart listens again on the same address after Stop.
@@ -248,10 +328,17 @@ func (s *Sink) Restart() {
 	s.serve(ln)
 }
 
+// serve runs go-smtp on an internal listener and proxies each client of ln
+// to it through a wire.
 func (s *Sink) serve(ln net.Listener) {
-	ln = &countingListener{Listener: ln, sink: s}
+	innerLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		s.t.Fatalf("smtpsink: listen: %v", err)
+	}
+	innerAddr := innerLn.Addr().String()
 	if s.cfg.implicitTLS {
-		ln = tls.NewListener(ln, s.serverTLS)
+		innerLn = tls.NewListener(innerLn, s.serverTLS)
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{sink: s}, nil
@@ -271,11 +358,31 @@ func (s *Sink) serve(ln net.Listener) {
 	}
 	served := make(chan struct{})
 	s.mu.Lock()
-	s.srv, s.served = srv, served
+	s.srv, s.ln, s.innerLn, s.served = srv, ln, innerLn, served
 	s.mu.Unlock()
+	var loops sync.WaitGroup
+	loops.Add(2)
 	go func() {
-		defer close(served)
-		srv.Serve(ln)
+		defer loops.Done()
+		srv.Serve(innerLn)
+	}()
+	go func() {
+		defer loops.Done()
+		for {
+			raw, err := ln.Accept()
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if err != nil {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			s.startWire(raw, innerAddr)
+		}
+	}()
+	go func() {
+		loops.Wait()
+		close(served)
 	}()
 }
 
@@ -285,21 +392,6 @@ func (s *Sink) record(m Mail) {
 	s.mails = append(s.mails, m)
 	close(s.changed)
 	s.changed = make(chan struct{})
-}
-
-type countingListener struct {
-	net.Listener
-	sink *Sink
-}
-
-func (l *countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.sink.mu.Lock()
-		l.sink.conns++
-		l.sink.mu.Unlock()
-	}
-	return c, err
 }
 
 type session struct {
