@@ -7,6 +7,7 @@ import (
 	"time"
 
 	gomail "github.com/emersion/go-message/mail"
+	"github.com/kemsos/helpdesk/tickets"
 )
 
 // Address is one mailbox. Email is lower-cased in full: mailboxes are
@@ -262,22 +263,9 @@ func parseMsgIDs(v string) []string {
 	return out
 }
 
-// CanonicalMessageID trims whitespace and angle brackets and lower-cases
-// the domain part (RFC 5322 section 3.6.4: the id-right is a domain, and
-// some relays change its case). It returns "" for an empty or unusable id.
-func CanonicalMessageID(id string) string {
-	id = strings.TrimSpace(id)
-	id = strings.TrimPrefix(id, "<")
-	id = strings.TrimSuffix(id, ">")
-	id = strings.TrimSpace(id)
-	if id == "" || len(id) > 998 || strings.ContainsAny(id, " \t\r\n<>\x00") {
-		return ""
-	}
-	if at := strings.LastIndexByte(id, '@'); at >= 0 {
-		id = id[:at] + strings.ToLower(id[at:])
-	}
-	return validUTF8(id)
-}
+// CanonicalMessageID is tickets.CanonicalMessageID: one canonical form for
+// the intake, the store and the outbox.
+func CanonicalMessageID(id string) string { return tickets.CanonicalMessageID(id) }
 
 var (
 	dateComment = regexp.MustCompile(`\([^()]*\)`)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kemsos/helpdesk/tickets"
 )
 
 func FuzzParse(f *testing.F) {
@@ -78,7 +80,7 @@ func FuzzTicketToken(f *testing.F) {
 }
 
 func FuzzStripQuoted(f *testing.F) {
-	for _, s := range []string{"hi\n\nOn Mon wrote:\n> x", "> a\n> b", ReplyMarkerID, "Pada Sen\nmenulis:\nx", "From: a\nSent: b\nTo: c\n"} {
+	for _, s := range []string{"hi\n\nOn Mon wrote:\n> x", "> a\n> b", tickets.ReplyMarkerID, "Pada Sen\nmenulis:\nx", "From: a\nSent: b\nTo: c\n"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -3,13 +3,8 @@ package ingest
 import (
 	"regexp"
 	"strings"
-)
 
-// Reply markers the helpdesk puts at the top of every mail it sends;
-// everything below the marker in a reply is our own text coming back.
-const (
-	ReplyMarkerID = "##- Ketik balasan di atas baris ini -##"
-	ReplyMarkerEN = "##- Please type your reply above this line -##"
+	"github.com/kemsos/helpdesk/tickets"
 )
 
 var (
@@ -62,7 +57,9 @@ func StripQuoted(text string) string {
 
 func isQuoteStart(lines []string, i int) bool {
 	l := lines[i]
-	if strings.Contains(l, ReplyMarkerID) || strings.Contains(l, ReplyMarkerEN) {
+	// Everything below the marker the helpdesk puts atop its mails is our
+	// own text coming back.
+	if strings.Contains(l, tickets.ReplyMarkerID) || strings.Contains(l, tickets.ReplyMarkerEN) {
 		return true
 	}
 	if attributionLine.MatchString(l) || originalSeparator.MatchString(l) {

@@ -1,15 +1,19 @@
 package ingest
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kemsos/helpdesk/tickets"
+)
 
 func TestStripQuotedCutsAtEachMarker(t *testing.T) {
 	const reply = "Terima kasih, sudah bisa login.\n\nBudi\n0812-3456-7890"
 	tests := []struct {
 		name, in string
 	}{
-		{"helpdesk marker id", reply + "\n\n" + ReplyMarkerID + "\nIsi tiket lama"},
-		{"helpdesk marker en", reply + "\n\n" + ReplyMarkerEN + "\nOld ticket text"},
-		{"marker quoted by client", reply + "\n\n> " + ReplyMarkerID + "\n> lama"},
+		{"helpdesk marker id", reply + "\n\n" + tickets.ReplyMarkerID + "\nIsi tiket lama"},
+		{"helpdesk marker en", reply + "\n\n" + tickets.ReplyMarkerEN + "\nOld ticket text"},
+		{"marker quoted by client", reply + "\n\n> " + tickets.ReplyMarkerID + "\n> lama"},
 		{"gmail on wrote", reply + "\n\nOn Mon, 3 Mar 2025 at 10:00, Helpdesk <helpdesk@kemsos.go.id> wrote:\n> old"},
 		{"gmail wrapped on wrote", reply + "\n\nOn Mon, 3 Mar 2025 at 10:00, Helpdesk Kementerian Sosial <helpdesk@kemsos.go.id>\nwrote:\n> old"},
 		{"pada menulis", reply + "\n\nPada Sen, 3 Mar 2025 pukul 10.00 Helpdesk <helpdesk@kemsos.go.id> menulis:\n> lama"},
@@ -43,7 +47,7 @@ func TestStripQuotedReturnsWholeTextWhenAllQuoted(t *testing.T) {
 	if got, want := StripQuoted(in), "> hanya kutipan\n> saja"; got != want {
 		t.Errorf("StripQuoted() = %q, want %q", got, want)
 	}
-	in = ReplyMarkerID + "\nisi lama"
+	in = tickets.ReplyMarkerID + "\nisi lama"
 	if got, want := StripQuoted(in), in; got != want {
 		t.Errorf("StripQuoted() = %q, want %q", got, want)
 	}

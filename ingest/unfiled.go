@@ -32,13 +32,13 @@ type Unfiled struct {
 
 const unfiledColumns = `id, received_at, mailbox, sender, subject, outcome, note, auth, auth_detail, department_id, size`
 
-// UnfiledFilter selects unfiled mail: of these departments (nil: all, for
-// admins) and, when Outcome is set, of that outcome only.
+// UnfiledFilter selects unfiled mail: what Agent may see (nil: all) and,
+// when Outcome is set, of that outcome only.
 type UnfiledFilter struct {
-	Departments []int
-	Outcome     string
-	Page        int // 1-based
-	PerPage     int
+	Agent   *tickets.Agent
+	Outcome string
+	Page    int // 1-based
+	PerPage int
 }
 
 // Unfiled lists unfiled mail, newest first, and says whether there is more.
@@ -50,8 +50,8 @@ func (in *Intake) Unfiled(ctx context.Context, f UnfiledFilter) ([]Unfiled, bool
 		f.Page = 1
 	}
 	var depts any
-	if f.Departments != nil {
-		depts = pq.Array(f.Departments)
+	if a := f.Agent; a != nil && !a.IsAdmin {
+		depts = pq.Array(append([]int{0}, a.Departments...)) // never NULL: an agent of no department sees none
 	}
 	var out []Unfiled
 	err := in.store.DB().SelectContext(ctx, &out, `SELECT `+unfiledColumns+` FROM inbound_messages

@@ -221,7 +221,17 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 		ob.unsure = true
 		return 0, fmt.Errorf("outbound: claim: %w", err)
 	}
+	var session error // a failure of the relay's session, which every next mail would meet
 	for _, r := range rows {
+		if session != nil {
+			// The relay refused the session (or our credentials): trying
+			// the other claimed mails now would only knock again, once per
+			// mail. They wait their backoff like the one that met it.
+			if err := ob.recordNow(ctx, r, session); err != nil {
+				return len(rows), err
+			}
+			continue
+		}
 		// Still ours? A row whose claim RequeueStuck took back (this worker
 		// was slow on the rows before it) may be sent by another worker
 		// now: sending it too would send it twice.
@@ -248,24 +258,33 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 			sendErr = ob.o.Sender.Send(ctx, r.Sender, []string{r.Recipient}, data)
 			stop()
 		}
-		// This process knows the outcome: hold on to it until the database
-		// takes it. Giving up would leave the row, and the claimed rows
-		// after it, in 'sending' for RequeueStuck, which sends them again
-		// ten minutes later.
-		for wait := 500 * time.Millisecond; ; wait = min(wait*2, 5*time.Second) {
-			err := ob.record(context.WithoutCancel(ctx), r, sendErr)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				ob.unsure = true
-				return len(rows), err
-			}
-			ob.log.Error("outbox: cannot record a delivery attempt; retrying", "message_id", r.MessageID, "err", err, "retry_in", wait)
-			sleep(ctx, wait)
+		if err := ob.recordNow(ctx, r, sendErr); err != nil {
+			return len(rows), err
+		}
+		if se := (*SendError)(nil); errors.As(sendErr, &se) && se.Session {
+			session = sendErr
 		}
 	}
 	return len(rows), nil
+}
+
+// recordNow records a send's outcome, holding on to it until the database
+// takes it: this process knows what happened, and giving up would leave
+// the row, and the claimed rows after it, in 'sending' for RequeueStuck,
+// which sends them again ten minutes later.
+func (ob *Outbox) recordNow(ctx context.Context, r row, sendErr error) error {
+	for wait := 500 * time.Millisecond; ; wait = min(wait*2, 5*time.Second) {
+		err := ob.record(context.WithoutCancel(ctx), r, sendErr)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			ob.unsure = true
+			return err
+		}
+		ob.log.Error("outbox: cannot record a delivery attempt; retrying", "message_id", r.MessageID, "err", err, "retry_in", wait)
+		sleep(ctx, wait)
+	}
 }
 
 // heartbeat renews the claim of row id until the returned stop is called.

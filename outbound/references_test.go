@@ -181,3 +181,27 @@ func TestConcurrentChangesCannotExceedTheAutoresponseCap(t *testing.T) {
 		t.Errorf("queued %d held %d, want 5 and 15", queued, held)
 	}
 }
+
+// TestRelayRefusingTheSessionIsNotAskedOncePerMail: when the relay turns
+// the session down, the other claimed mails wait their backoff instead of
+// knocking again one by one (an account lockout, a blocklisting).
+func TestRelayRefusingTheSessionIsNotAskedOncePerMail(t *testing.T) {
+	r := newRig(t)
+	for i := range 4 {
+		r.open(fmt.Sprintf("w%d@desa.example", i))
+	}
+	r.sink.RefuseGreeting(554)
+	r.sink.Reset()
+	n, err := r.ob.DeliverBatch(bg, 10)
+	if err != nil || n < 5 {
+		t.Fatalf("claimed %d: %v", n, err)
+	}
+	if c := r.sink.Conns(); c != 1 {
+		t.Errorf("%d connections to a relay refusing the session, want 1", c)
+	}
+	var waiting int
+	r.db.Get(&waiting, `SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 1 AND last_error LIKE '%554%' AND next_attempt_at > now()`)
+	if waiting != n {
+		t.Errorf("%d of %d mails wait their backoff with the relay's answer", waiting, n)
+	}
+}

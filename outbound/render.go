@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kemsos/helpdesk/templates"
+	"github.com/kemsos/helpdesk/tickets"
 )
 
 // NoticeKind names a mail template.
@@ -65,15 +66,11 @@ func (k NoticeKind) AboutTicket() bool {
 	return k != ConfirmAccount && k != PasswordReset && k != AccountExists && k != Digest
 }
 
-// Reply markers: the first line of every repliable notice. Intake cuts a
-// reply at the marker, dropping the quoted history below it.
+// The reply markers notices start with (tickets keeps them, for intake).
 const (
-	ReplyMarkerID = "##- Ketik balasan di atas baris ini -##"
-	ReplyMarkerEN = "##- Please type your reply above this line -##"
+	ReplyMarkerID = tickets.ReplyMarkerID
+	ReplyMarkerEN = tickets.ReplyMarkerEN
 )
-
-// ReplyMarkers holds every language's marker, for intake.
-var ReplyMarkers = []string{ReplyMarkerID, ReplyMarkerEN}
 
 // NoticeData is what every template may use; each kind uses a subset.
 type NoticeData struct {

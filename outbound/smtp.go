@@ -37,9 +37,12 @@ type Sender interface {
 // Temporary instead, so that a retry cannot deliver twice to the others.
 type SendError struct {
 	Temporary bool
-	Code      int // SMTP reply code, 0 when the error is not a reply
-	Err       error
-	Rejected  []string // recipients refused permanently
+	// Session: the failure was the relay's, before any message (connect,
+	// greeting, EHLO, STARTTLS, AUTH): the next mail would meet it too.
+	Session  bool
+	Code     int // SMTP reply code, 0 when the error is not a reply
+	Err      error
+	Rejected []string // recipients refused permanently
 }
 
 func (e *SendError) Error() string {
@@ -551,7 +554,7 @@ func classify(ctx context.Context, err error) error {
 	if errors.As(err, &re) {
 		code = re.Code
 	}
-	return &SendError{Temporary: temporary(p, code), Code: code, Err: err}
+	return &SendError{Temporary: temporary(p, code), Session: p != phaseMessage, Code: code, Err: err}
 }
 
 // connectionLost reports whether the connection can no longer be used: an

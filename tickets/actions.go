@@ -111,18 +111,16 @@ func (s *Store) setAssignee(ctx context.Context, tx *Tx, t *Ticket, a Actor, to 
 
 func (s *Store) setStatus(ctx context.Context, tx *Tx, t *Ticket, a Actor, status string) error {
 	now := s.now()
-	var q string
+	var err error
 	switch status {
 	case StatusOpen:
-		q = `UPDATE tickets SET status = 'open', resolved_at = NULL, closed_at = NULL, overdue = false, updated_at = $2,
-			due_at = $2::timestamptz + make_interval(hours => coalesce((SELECT grace_hours FROM sla_plans WHERE id = tickets.sla_plan_id), 48))
-			WHERE id = $1`
+		err = s.openAgain(ctx, tx, t, now)
 	case StatusResolved:
-		q = `UPDATE tickets SET status = 'resolved', resolved_at = $2, closed_at = NULL, updated_at = $2 WHERE id = $1`
+		_, err = tx.ExecContext(ctx, `UPDATE tickets SET status = 'resolved', resolved_at = $2, closed_at = NULL, updated_at = $2 WHERE id = $1`, t.ID, now)
 	case StatusClosed:
-		q = `UPDATE tickets SET status = 'closed', closed_at = $2, updated_at = $2 WHERE id = $1`
+		_, err = tx.ExecContext(ctx, `UPDATE tickets SET status = 'closed', closed_at = $2, updated_at = $2 WHERE id = $1`, t.ID, now)
 	}
-	if _, err := tx.ExecContext(ctx, q, t.ID, now); err != nil {
+	if err != nil {
 		return err
 	}
 	data := map[string]string{"from": t.Status, "to": status}

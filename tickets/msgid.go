@@ -12,20 +12,23 @@ import (
 
 // CanonicalMessageID trims a Message-ID of blanks and angle brackets and
 // lower-cases its domain (RFC 5322 §3.6.4: the id-right is a domain, which
-// compares case-insensitively; the id-left does not). "" when nothing is
-// left, so an empty id never threads.
+// compares case-insensitively; the id-left does not). It is the one
+// canonical form: the intake stores, threads and deduplicates on it, and
+// the outbox records its own ids in it. "" when nothing usable is left (an
+// empty id, one over RFC 5322's 998-character line, or one holding blanks,
+// brackets or NUL), so such an id never threads.
 func CanonicalMessageID(id string) string {
 	id = strings.TrimSpace(id)
 	id = strings.TrimPrefix(id, "<")
 	id = strings.TrimSuffix(id, ">")
 	id = strings.TrimSpace(id)
-	if id == "" || strings.ContainsAny(id, " \t\r\n<>") {
+	if id == "" || len(id) > 998 || strings.ContainsAny(id, " \t\r\n<>\x00") {
 		return ""
 	}
 	if at := strings.LastIndexByte(id, '@'); at >= 0 {
 		id = id[:at] + strings.ToLower(id[at:])
 	}
-	return id
+	return strings.ToValidUTF8(id, "\uFFFD")
 }
 
 // MessageIDs mints and verifies the helpdesk's own Message-IDs. Each names

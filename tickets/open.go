@@ -155,19 +155,25 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		if err != nil {
 			return err
 		}
+		// A letter of an imported archive whose due date has long passed
+		// is overdue from the start, and counts as escalated: the first
+		// run of the scheduled jobs must not alert and escalate the whole
+		// archive at once.
+		due := dueDate(now, hours)
+		pastDue := due.Before(s.now())
 		var id int64
 		for try := 0; ; try++ {
 			// A random pick that collides is simply tried again; the unique
 			// constraint, not a look-up first, decides.
 			err = s.prep(tx).GetContext(ctx, &id, `
 				INSERT INTO tickets (number, subject, priority, department_id, topic_id, owner_id, sla_plan_id, due_at,
-					source, forwarded_by, refers_to, created_at, updated_at, last_message_at, search)
+					source, forwarded_by, refers_to, created_at, updated_at, last_message_at, search, overdue, escalated_due_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12,
 					setweight(to_tsvector('indonesian', $2), 'A') || setweight(to_tsvector('simple', $2), 'A') || `+
-				fmt.Sprintf(searchVector, 13, 13)+`)
+				fmt.Sprintf(searchVector, 13, 13)+`, $14, CASE WHEN $14 THEN $8::timestamptz END)
 				ON CONFLICT (number) DO NOTHING RETURNING id`,
 				randomNumber(width), r.Subject, r.Priority, dept, topicID, owner.ID, planID,
-				now.Add(time.Duration(hours)*time.Hour), r.Source, fwd, refers, now, sanitizeText(r.Body))
+				due, r.Source, fwd, refers, now, sanitizeText(r.Body), pastDue)
 			if !errors.Is(err, sql.ErrNoRows) || try > 50 {
 				break
 			}
@@ -248,6 +254,26 @@ func (s *Store) resolveTopic(ctx context.Context, q queryer, r OpenRequest) (*To
 		return nil, v
 	}
 	return topic, err
+}
+
+// dueDate is the SLA rule, for a new ticket and one open again: due the
+// plan's grace hours after from.
+func dueDate(from time.Time, graceHours int) time.Time {
+	return from.Add(time.Duration(graceHours) * time.Hour)
+}
+
+// openAgain makes a resolved or closed ticket Open again (an agent's
+// choice, or its owner's reply) with a fresh due date from its plan.
+func (s *Store) openAgain(ctx context.Context, tx *Tx, t *Ticket, now time.Time) error {
+	hours := 48 // a ticket whose plan was removed keeps the manual's 2×24 h
+	if t.SLAPlanID.Valid {
+		if err := s.prep(tx).GetContext(ctx, &hours, `SELECT grace_hours FROM sla_plans WHERE id = $1`, t.SLAPlanID.Int64); ignoreNoRows(err) != nil {
+			return err
+		}
+	}
+	_, err := s.prep(tx).ExecContext(ctx, `UPDATE tickets SET status = 'open', resolved_at = NULL, closed_at = NULL, overdue = false,
+		updated_at = $2, due_at = $3 WHERE id = $1`, t.ID, now, dueDate(now, hours))
+	return err
 }
 
 // routing picks the department and SLA plan of a new ticket: the explicit

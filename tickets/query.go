@@ -138,20 +138,29 @@ type Filter struct {
 	Status       string // "" for any
 	DepartmentID int    // 0 for any
 	Department   string // a department's name, "" for any
-	Departments  []int  // restrict to these (an agent's visibility); nil: no restriction
-	TopicID      int
-	AssigneeID   int
-	Unassigned   bool
-	Overdue      bool
-	OwnerID      int64 // the owner's or a collaborator's tickets
-	Query        string
-	Page         int // 1-based
-	PerPage      int
+	Departments  []int  // restrict to these; nil: no restriction
+	// Agent, when set, restricts the listing to what that agent may see:
+	// the one visibility rule for queues and searches.
+	Agent      *Agent
+	TopicID    int
+	AssigneeID int
+	Unassigned bool
+	Overdue    bool
+	OwnerID    int64 // the owner's or a collaborator's tickets
+	Query      string
+	Page       int // 1-based
+	PerPage    int
 }
 
 // List returns a page of tickets, newest update first, and whether there is
 // a next page.
 func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
+	if a := f.Agent; a != nil && !a.IsAdmin {
+		f.Departments = append([]int{}, a.Departments...) // never nil: none visible is none
+		if len(f.Departments) == 0 {
+			return nil, false, nil
+		}
+	}
 	var where []string
 	var args []any
 	arg := func(v any) string {

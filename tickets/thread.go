@@ -103,25 +103,30 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 }
 
 func isUserParticipant(t *Ticket, u *User) bool {
-	if u.ID == t.OwnerID {
-		return true
+	return citizenRole(t, u.ID, u.Email) != RoleNone
+}
+
+// citizenRole is how a person, by user id or address, takes part in t as
+// a citizen: its owner or a collaborator. It is the one participant rule,
+// behind web access and mail threading (View.Participant adds agents).
+func citizenRole(t *Ticket, userID int64, email string) ParticipantRole {
+	email = NormalizeEmail(email)
+	if userID != 0 && userID == t.OwnerID || email != "" && strings.EqualFold(t.OwnerEmail, email) {
+		return RoleOwner
 	}
 	for _, c := range t.Collaborators {
-		if strings.EqualFold(c.Email, u.Email) {
-			return true
+		if userID != 0 && c.ID == userID || email != "" && strings.EqualFold(c.Email, email) {
+			return RoleCollaborator
 		}
 	}
-	return false
+	return RoleNone
 }
 
 // reopen is the one place a Resolved or Closed ticket becomes Open again on
 // its owner's reply: a new due date from its plan, and an event.
 func (s *Store) reopen(ctx context.Context, tx *Tx, t *Ticket, a Actor, now time.Time) error {
 	prev := t.Status
-	if _, err := tx.ExecContext(ctx, `
-		UPDATE tickets SET status = 'open', overdue = false, resolved_at = NULL, closed_at = NULL, updated_at = $2,
-			due_at = $2::timestamptz + make_interval(hours => coalesce((SELECT grace_hours FROM sla_plans WHERE id = tickets.sla_plan_id), 48))
-		WHERE id = $1`, t.ID, now); err != nil {
+	if err := s.openAgain(ctx, tx, t, now); err != nil {
 		return err
 	}
 	if _, err := s.event(ctx, tx, t, a, "reopened", map[string]string{"from": prev, "to": StatusOpen}); err != nil {

@@ -63,7 +63,7 @@ func VerifyGuestToken(secret []byte, token string, t *Ticket, now time.Time) (us
 		return 0, ErrInvalidToken
 	}
 	uid, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || !isParticipantID(t, uid) {
+	if err != nil || uid == 0 || citizenRole(t, uid, "") == RoleNone {
 		return 0, ErrInvalidToken
 	}
 	var end sql.NullTime
@@ -77,18 +77,6 @@ func VerifyGuestToken(secret []byte, token string, t *Ticket, now time.Time) (us
 		return 0, ErrInvalidToken
 	}
 	return uid, nil
-}
-
-func isParticipantID(t *Ticket, uid int64) bool {
-	if uid == t.OwnerID {
-		return true
-	}
-	for _, c := range t.Collaborators {
-		if c.ID != 0 && c.ID == uid {
-			return true
-		}
-	}
-	return false
 }
 
 // GuestTicketNumber returns the ticket number a guest token names, without

@@ -32,6 +32,14 @@ const (
 	SourceSystem = "system"
 )
 
+// Reply markers: the first line of every repliable notice the helpdesk
+// sends. The intake cuts a reply at a marker, dropping the quoted history
+// below it; the outbox writes them.
+const (
+	ReplyMarkerID = "##- Ketik balasan di atas baris ini -##"
+	ReplyMarkerEN = "##- Please type your reply above this line -##"
+)
+
 // ValidStatus reports whether s is one of the statuses.
 func ValidStatus(s string) bool {
 	return s == StatusOpen || s == StatusResolved || s == StatusClosed

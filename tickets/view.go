@@ -158,13 +158,8 @@ func (v View) Participant(ctx context.Context, t *Ticket, email string) (role Pa
 	if email == "" {
 		return RoleNone, nil, nil
 	}
-	if strings.EqualFold(t.OwnerEmail, email) {
-		return RoleOwner, nil, nil
-	}
-	for _, c := range t.Collaborators {
-		if strings.EqualFold(c.Email, email) {
-			return RoleCollaborator, nil, nil
-		}
+	if role := citizenRole(t, 0, email); role != RoleNone {
+		return role, nil, nil
 	}
 	a, err := v.AgentByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	tkt "github.com/kemsos/helpdesk/tickets"
 )
 
 func TestImportMboxIsResumableAndSilent(t *testing.T) {
@@ -35,6 +38,22 @@ func TestImportMboxIsResumableAndSilent(t *testing.T) {
 	e.db.Get(&created, `SELECT to_char(min(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM tickets`)
 	if tickets != 5 || outbox != 0 || created != "2025-01-06" {
 		t.Errorf("%d tickets (want 5), %d mails (want 0), created %s (want the letters' date)", tickets, outbox, created)
+	}
+	// The first runs of the scheduled jobs must not flag, alert and
+	// escalate the whole archive: its letters were overdue from the start.
+	if _, err := e.store.CreateAgent(context.Background(), tkt.NewAgent{Email: "budi@kemsos.go.id", Name: "Budi", Departments: []string{"Support"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range scheduledJobs(e.store, e.ob, jobSettings{EscalateAfter: time.Hour}) {
+		if n, err := j.run(context.Background()); err != nil || n != 0 && j.name != "purge-accounts" {
+			t.Errorf("job %s after the import: %d %v", j.name, n, err)
+		}
+	}
+	var overdue int
+	e.db.Get(&overdue, `SELECT count(*) FROM tickets WHERE overdue`)
+	e.db.Get(&outbox, `SELECT count(*) FROM outbox`)
+	if overdue != 5 || outbox != 0 {
+		t.Errorf("%d of 5 old letters shown overdue, %d mails queued (want 0)", overdue, outbox)
 	}
 }
 

@@ -50,15 +50,6 @@ func (q *queueData) link(tab string, pg int) string {
 	return "/agent?" + v.Encode()
 }
 
-// visibleDepartments is the agent's restriction for Filter.Departments:
-// nil (all) for admins, else their departments, never nil.
-func visibleDepartments(a *tickets.Agent) []int {
-	if a.IsAdmin {
-		return nil
-	}
-	return append([]int{}, a.Departments...)
-}
-
 func (s *server) queue(w http.ResponseWriter, r *http.Request) {
 	a := webFrom(r).agent
 	qv := r.URL.Query()
@@ -69,7 +60,7 @@ func (s *server) queue(w http.ResponseWriter, r *http.Request) {
 	if d.Page < 1 {
 		d.Page = 1
 	}
-	f := tickets.Filter{Departments: visibleDepartments(a), DepartmentID: d.Department, TopicID: d.Topic, Query: d.Query, Page: d.Page, PerPage: 25}
+	f := tickets.Filter{Agent: a, DepartmentID: d.Department, TopicID: d.Topic, Query: d.Query, Page: d.Page, PerPage: 25}
 	switch d.Tab {
 	case "mine":
 		f.Status, f.AssigneeID = tickets.StatusOpen, a.ID

@@ -51,7 +51,7 @@ func (s *server) mailList(w http.ResponseWriter, r *http.Request) {
 	if d.Page < 1 {
 		d.Page = 1
 	}
-	ms, more, err := s.intake.Unfiled(r.Context(), ingest.UnfiledFilter{Departments: visibleDepartments(a), Outcome: d.Outcome, Page: d.Page, PerPage: 50})
+	ms, more, err := s.intake.Unfiled(r.Context(), ingest.UnfiledFilter{Agent: a, Outcome: d.Outcome, Page: d.Page, PerPage: 50})
 	if err != nil {
 		s.webError(w, r, err)
 		return
