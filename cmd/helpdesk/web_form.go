@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
@@ -131,6 +132,12 @@ func (f *postForm) addFile(field, name string, part io.Reader) error {
 // errFormToken is a form whose first field is not this visitor's token.
 var errFormToken = errors.New("csrf token missing or not first")
 
+// errBadText names a field holding what no browser sends and PostgreSQL
+// cannot store: NUL bytes or invalid UTF-8.
+type errBadText struct{ field string }
+
+func (e errBadText) Error() string { return "form field " + e.field + ": NUL or invalid UTF-8" }
+
 // readForm reads r's body into r.PostForm (and r.Form), the files into f,
 // checking the token first. It answers the request itself and returns
 // false when the form is not to be handled.
@@ -151,7 +158,11 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request, wc *webCtx, f 
 		s.renderStatus(w, r, http.StatusUnsupportedMediaType, "err.bad_request")
 		return false
 	}
+	if err == nil {
+		err = checkFormText(r.PostForm)
+	}
 	var mbe *http.MaxBytesError
+	var bad errBadText
 	switch {
 	case err == nil:
 		return true
@@ -160,6 +171,10 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request, wc *webCtx, f 
 		s.renderStatus(w, r, http.StatusForbidden, "err.csrf")
 	case errors.As(err, &mbe):
 		s.renderStatus(w, r, http.StatusRequestEntityTooLarge, "err.too_large")
+	case errors.As(err, &bad):
+		p := s.newPage(nil, r, "err.title")
+		p.Data = map[string]any{"Code": http.StatusBadRequest, "Message": "err.bad_text", "Field": bad.field}
+		s.render(w, r, http.StatusBadRequest, "error", p)
 	default:
 		s.renderStatus(w, r, http.StatusBadRequest, "err.bad_request")
 	}
@@ -262,6 +277,22 @@ func (s *server) readMultipart(r *http.Request, wc *webCtx, f *postForm) error {
 	r.Form = r.URL.Query()
 	for k, vs := range values {
 		r.Form[k] = append(vs, r.Form[k]...)
+	}
+	return nil
+}
+
+// checkFormText refuses fields no browser sends, which PostgreSQL could
+// not store either.
+func checkFormText(v url.Values) error {
+	for k, vs := range v {
+		if !utf8.ValidString(k) || strings.IndexByte(k, 0) >= 0 {
+			return errBadText{field: strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "")}
+		}
+		for _, s := range vs {
+			if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+				return errBadText{field: k}
+			}
+		}
 	}
 	return nil
 }
