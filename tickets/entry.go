@@ -41,11 +41,11 @@ var indexEntry = `UPDATE tickets SET search = search || ` + fmt.Sprintf(searchVe
 func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, error) {
 	var data, headers any
 	if n.EventData != nil {
-		b, _ := json.Marshal(n.EventData)
+		b, _ := json.Marshal(storableMap(n.EventData))
 		data = string(b) // text: with binary_parameters, []byte goes as binary jsonb
 	}
 	if len(n.Headers) > 0 {
-		b, _ := json.Marshal(n.Headers)
+		b, _ := json.Marshal(storableMap(n.Headers))
 		headers = string(b)
 	}
 	var event any
@@ -72,7 +72,7 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 		INSERT INTO entries (ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, headers, auth, auth_detail, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		RETURNING id, ticket_id, kind, user_id, agent_id, body, body_html, event, event_data, source, message_id, auth, auth_detail, created_at`,
-		n.TicketID, n.Kind, n.Actor.userID(), n.Actor.agentID(), sanitizeText(n.Body), n.BodyHTML, event, data, n.Source, midArg, headers, auth, authDetail, n.At)
+		n.TicketID, n.Kind, n.Actor.userID(), n.Actor.agentID(), sanitizeText(n.Body), sanitizeText(n.BodyHTML), event, data, n.Source, midArg, headers, auth, authDetail, n.At)
 	if err != nil {
 		return nil, fmt.Errorf("insert entry: %w", err)
 	}
@@ -165,7 +165,7 @@ func (s *Store) insertAttachment(ctx context.Context, tx *Tx, entryID int64, a N
 // cleanFilename keeps the base name only: names come from strangers' mail
 // and forms, and are later offered as download names.
 func cleanFilename(name string) string {
-	name = strings.ReplaceAll(name, "\\", "/")
+	name = strings.ReplaceAll(sanitizeText(name), "\\", "/")
 	name = path.Base(strings.TrimSpace(name))
 	if name == "." || name == "/" || name == ".." {
 		return ""
@@ -184,6 +184,16 @@ func cleanFilename(name string) string {
 		name = strings.ToValidUTF8(name[:200-len(ext)], "") + ext
 	}
 	return name
+}
+
+// storableMap is m with its keys and values made storable: jsonb refuses
+// \u0000, which is how a NUL in a reason or a mail header would encode.
+func storableMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[sanitizeText(k)] = sanitizeText(v)
+	}
+	return out
 }
 
 // sanitizeText makes text storable: PostgreSQL text refuses NUL bytes and

@@ -59,6 +59,22 @@ func (r *OpenRequest) validate() error {
 	if NormalizeEmail(r.Owner.Email) == "" {
 		v.add("email", "a valid email address is required")
 	}
+	if r.Source == SourceWeb || r.Source == SourceAPI {
+		// Typed one-line fields are refused when they are not one line;
+		// mail's are cleaned (a citizen's letter is never refused).
+		if !oneLine(r.Subject) {
+			v.add("subject", MsgOneLine)
+		}
+		if !oneLine(r.Owner.Name) {
+			v.add("name", MsgOneLine)
+		}
+		for i, c := range r.Collaborators {
+			if NormalizeEmail(c.Email) == "" {
+				v.add(fmt.Sprintf("cc[%d]", i), "a valid email address is required")
+			}
+		}
+		r.Attachments = policyUploads(v, r.Attachments)
+	}
 	r.Subject = strings.Join(strings.Fields(sanitizeText(r.Subject)), " ")
 	if r.Subject == "" {
 		v.add("subject", "a summary of the issue is required")

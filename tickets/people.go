@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lib/pq"
 )
@@ -21,10 +22,13 @@ import (
 // semicolons belong to the mailbox; outside them they mean a list or a
 // typo, and the address is refused.
 func NormalizeEmail(s string) string {
+	if !utf8.ValidString(s) {
+		return "" // (ToLower would turn the bad bytes into U+FFFD: another address)
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = strings.Trim(s, "<>")
 	at := strings.LastIndexByte(s, '@')
-	if at < 1 || at == len(s)-1 || strings.ContainsAny(s, "\r\n\x00") ||
+	if at < 1 || at == len(s)-1 || !oneLine(s) ||
 		strings.ContainsAny(s[at+1:], " \t,;") {
 		return ""
 	}
@@ -84,7 +88,9 @@ func (s *Store) EnsureUser(ctx context.Context, q queryer, addr Address) (*User,
 		v.add("email", "a valid email address is required")
 		return nil, v
 	}
-	name := strings.TrimSpace(addr.Name)
+	// Names from mail can carry anything (a folded or decoded display
+	// name); web and API ones were checked by the caller.
+	name := cleanLine(addr.Name)
 	var u User
 	err := s.prep(q).GetContext(ctx, &u, `
 		WITH ins AS (
@@ -138,6 +144,9 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*User, error) {
 	login = strings.TrimSpace(login)
 	if strings.Contains(login, "@") {
 		return s.UserByEmail(ctx, login)
+	}
+	if !storable(login) {
+		return nil, wrap("user", ErrNotFound)
 	}
 	return s.pool().getUser(ctx, "lower(username) = lower($1)", login)
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -152,9 +153,42 @@ type Filter struct {
 	PerPage    int
 }
 
+// Limits of a search: websearch_to_tsquery's work and the index's grow
+// with every word, and nobody types more than a pasted subject line.
+const (
+	MaxSearchLength = 256 // characters
+	MaxSearchTerms  = 32  // words
+)
+
+// Messages of a search refused.
+const (
+	MsgSearchTooLong = "the search is too long"
+	MsgSearchInvalid = "the search contains characters that cannot be searched for"
+)
+
+func (f *Filter) validate() error {
+	v := &ValidationError{}
+	if f.Status != "" && !ValidStatus(f.Status) {
+		v.add("status", "must be open, resolved or closed")
+	}
+	if !storable(f.Department) {
+		v.add("department", "no such department")
+	}
+	switch q := f.Query; {
+	case !storable(q):
+		v.add("q", MsgSearchInvalid)
+	case utf8.RuneCountInString(q) > MaxSearchLength || len(strings.Fields(q)) > MaxSearchTerms:
+		v.add("q", MsgSearchTooLong)
+	}
+	return v.err()
+}
+
 // List returns a page of tickets, newest update first, and whether there is
 // a next page.
 func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
+	if err := f.validate(); err != nil {
+		return nil, false, err
+	}
 	if a := f.Agent; a != nil && !a.IsAdmin {
 		f.Departments = append([]int{}, a.Departments...) // never nil: none visible is none
 		if len(f.Departments) == 0 {
@@ -168,11 +202,6 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 		return fmt.Sprintf("$%d", len(args))
 	}
 	if f.Status != "" {
-		if !ValidStatus(f.Status) {
-			v := &ValidationError{}
-			v.add("status", "must be open, resolved or closed")
-			return nil, false, v
-		}
 		where = append(where, "t.status = "+arg(f.Status))
 	}
 	if f.DepartmentID != 0 {

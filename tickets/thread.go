@@ -29,6 +29,12 @@ type Post struct {
 
 func (p *Post) validate(needBody bool) error {
 	v := &ValidationError{}
+	if p.Source == "" {
+		p.Source = SourceWeb
+	}
+	if p.Source == SourceWeb || p.Source == SourceAPI {
+		p.Attachments = policyUploads(v, p.Attachments)
+	}
 	if needBody && strings.TrimSpace(p.Body) == "" && len(p.Attachments) == 0 {
 		v.add("message", "the message is empty")
 	}
@@ -39,9 +45,6 @@ func (p *Post) validate(needBody bool) error {
 	}
 	if p.Status != "" && !ValidStatus(p.Status) {
 		v.add("status", "must be open, resolved or closed")
-	}
-	if p.Source == "" {
-		p.Source = SourceWeb
 	}
 	return v.err()
 }

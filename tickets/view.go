@@ -122,6 +122,9 @@ func (v View) getAgent(ctx context.Context, where string, arg any) (*Agent, erro
 
 // DepartmentByName finds a department, case-insensitively.
 func (v View) DepartmentByName(ctx context.Context, name string) (*Department, error) {
+	if !storable(name) {
+		return nil, wrap("department", ErrNotFound)
+	}
 	return v.getDepartment(ctx, "lower(name) = lower($1)", strings.TrimSpace(name))
 }
 
@@ -136,6 +139,9 @@ func (v View) getDepartment(ctx context.Context, where string, arg any) (*Depart
 
 // TopicByName finds a help topic, case-insensitively.
 func (v View) TopicByName(ctx context.Context, name string) (*Topic, error) {
+	if !storable(name) {
+		return nil, wrap("topic", ErrNotFound)
+	}
 	return v.getTopic(ctx, "lower(ht.name) = lower($1)", strings.TrimSpace(name))
 }
 

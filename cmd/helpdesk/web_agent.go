@@ -73,8 +73,13 @@ func (s *server) queue(w http.ResponseWriter, r *http.Request) {
 	default:
 		d.Tab, f.Status = "open", tickets.StatusOpen
 	}
+	code := http.StatusOK
 	ts, more, err := s.store.List(r.Context(), f)
-	if err != nil {
+	errs, invalid := fieldErrors(webFrom(r).lang, err)
+	if invalid {
+		// A search the domain will not run: the queue says why, empty.
+		code = http.StatusBadRequest
+	} else if err != nil {
 		s.webError(w, r, err)
 		return
 	}
@@ -94,8 +99,8 @@ func (s *server) queue(w http.ResponseWriter, r *http.Request) {
 		d.Next = d.link(d.Tab, d.Page+1)
 	}
 	p := s.newPage(w, r, "queue.title")
-	p.Data = d
-	s.render(w, r, http.StatusOK, "queue", p)
+	p.Data, p.Errors = d, errs
+	s.render(w, r, code, "queue", p)
 }
 
 // agentDepartments lists the departments the agent works in (all for

@@ -94,10 +94,22 @@ func (b *browser) post(path string, form url.Values) resp {
 	if form == nil {
 		form = url.Values{}
 	}
-	if _, ok := form["csrf"]; !ok {
-		form.Set("csrf", b.csrf)
+	token := b.csrf
+	if v, ok := form["csrf"]; ok {
+		token = strings.Join(v, "")
 	}
-	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	// The token goes first, as the templates put it.
+	rest := url.Values{}
+	for k, v := range form {
+		if k != "csrf" {
+			rest[k] = v
+		}
+	}
+	body := "csrf=" + url.QueryEscape(token)
+	if len(rest) > 0 {
+		body += "&" + rest.Encode()
+	}
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
 }
@@ -113,10 +125,16 @@ func (b *browser) postMultipart(path string, form url.Values, files ...upload) r
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
-		if form.Get("csrf") == "" {
+		// The token goes first, as the templates put it.
+		if v, ok := form["csrf"]; ok {
+			mw.WriteField("csrf", strings.Join(v, ""))
+		} else {
 			mw.WriteField("csrf", b.csrf)
 		}
 		for k, vs := range form {
+			if k == "csrf" {
+				continue
+			}
 			for _, v := range vs {
 				mw.WriteField(k, v)
 			}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kemsos/helpdesk/tickets"
 )
 
 // messages is the translation table: every user-facing string of the web
@@ -381,6 +383,36 @@ func init() {
 		"val.subject_long":    {"Ringkasan terlalu panjang (maksimal 255 karakter).", "The summary is too long (at most 255 characters)."},
 		"val.already_in":      {"Tiket sudah berada di bagian ini.", "The ticket is already in this department."},
 		"val.cannot_work":     {"Petugas ini tidak menangani bagian tiket ini.", "This agent does not work this ticket's department."},
+	} {
+		messages[k] = v
+	}
+}
+
+// Input checks of web, API and mail alike (one-line fields, the upload
+// policy, search limits): keyed by the domain's message constants, so a
+// change of wording there cannot silently lose the translation.
+func init() {
+	for msg, key := range map[string]string{
+		tickets.MsgOneLine:         "val.one_line",
+		tickets.MsgTooManyUploads:  "val.upload_count",
+		tickets.MsgUploadTooLarge:  "val.upload_size",
+		tickets.MsgUploadsTooLarge: "val.upload_total",
+		tickets.MsgUploadType:      "val.upload_type",
+		tickets.MsgSearchTooLong:   "val.search_long",
+		tickets.MsgSearchInvalid:   "val.search_chars",
+	} {
+		validationMessages[msg] = key
+	}
+	for k, v := range map[string][2]string{
+		"val.one_line":     {"Isian ini harus satu baris, tanpa baris baru atau karakter kontrol.", "This must be one line, without line breaks or control characters."},
+		"val.upload_count": {fmt.Sprintf("Paling banyak %d berkas.", tickets.MaxUploads), fmt.Sprintf("At most %d files.", tickets.MaxUploads)},
+		"val.upload_size":  {fmt.Sprintf("Berkas melebihi %d MB.", tickets.MaxUploadSize>>20), fmt.Sprintf("The file is larger than %d MB.", tickets.MaxUploadSize>>20)},
+		"val.upload_total": {fmt.Sprintf("Ukuran seluruh lampiran melebihi %d MB.", tickets.MaxUploadTotal>>20), fmt.Sprintf("All attachments together are larger than %d MB.", tickets.MaxUploadTotal>>20)},
+		"val.upload_type":  {"Jenis berkas ini tidak diterima. Kirim dokumen atau gambar.", "This type of file is not accepted. Please send a document or an image."},
+		"val.search_long": {fmt.Sprintf("Kata pencarian terlalu panjang (paling banyak %d karakter, %d kata).", tickets.MaxSearchLength, tickets.MaxSearchTerms),
+			fmt.Sprintf("The search is too long (at most %d characters, %d words).", tickets.MaxSearchLength, tickets.MaxSearchTerms)},
+		"val.search_chars": {"Kata pencarian berisi karakter yang tidak dapat dicari.", "The search contains characters that cannot be searched for."},
+		"err.bad_text":     {"Isian %q berisi karakter yang tidak dapat disimpan (misalnya karakter NUL). Periksa teks yang Anda tempel, lalu kirim lagi.", "The field %q contains characters that cannot be stored (such as NUL). Check the text you pasted and send it again."},
 	} {
 		messages[k] = v
 	}

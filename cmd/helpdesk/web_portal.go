@@ -214,7 +214,7 @@ func (s *server) openTicket(w http.ResponseWriter, r *http.Request) {
 			s.webError(w, r, err)
 			return
 		}
-		d.Refile = r.MultipartForm != nil && len(r.MultipartForm.File["attachments"]) > 0
+		d.Refile = webFrom(r).form.hasFiles("attachments")
 		p := s.newPage(w, r, "newticket.title")
 		p.Form, p.Data, p.Errors = f, d, errs
 		s.render(w, r, http.StatusBadRequest, "new_ticket", p)

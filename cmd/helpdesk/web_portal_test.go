@@ -70,9 +70,9 @@ func TestWebTicketFormErrorKeepsTypedValuesAndAsksForFilesAgain(t *testing.T) {
 			[]string{`value="Ringkasan"`, `Jenis berkas &#34;virus.exe&#34; tidak diterima`}},
 		{"image that is not one", url.Values{"topic": {"2"}, "subject": {"Ringkasan"}, "message": {"isi"}}, []upload{{"foto.jpg", []byte("<html>")}},
 			[]string{`foto.jpg&#34; tidak diterima`}},
-		{"file too big", url.Values{"topic": {"2"}, "subject": {"Ringkasan"}, "message": {"isi"}}, []upload{{"besar.pdf", make([]byte, maxFileSize+1)}},
+		{"file too big", url.Values{"topic": {"2"}, "subject": {"Ringkasan"}, "message": {"isi"}}, []upload{{"besar.pdf", make([]byte, tickets.MaxUploadSize+1)}},
 			[]string{`besar.pdf&#34; melebihi 10 MB`}},
-		{"too many files", url.Values{"topic": {"2"}, "subject": {"Ringkasan"}, "message": {"isi"}}, manyFiles(maxFiles + 1),
+		{"too many files", url.Values{"topic": {"2"}, "subject": {"Ringkasan"}, "message": {"isi"}}, manyFiles(tickets.MaxUploads + 1),
 			[]string{"Paling banyak 10 berkas."}},
 		{"no topic", url.Values{"subject": {"Ringkasan"}, "message": {"isi"}}, nil, []string{"Pilih topik bantuan."}},
 	}

@@ -110,7 +110,7 @@ func (p *page) Accept() string { return allowedExtensions() }
 
 // FileHint states the upload limits in the page's language.
 func (p *page) FileHint() string {
-	return p.T("files.hint", maxFileSize>>20, maxTotalSize>>20, maxFiles)
+	return p.T("files.hint", tickets.MaxUploadSize>>20, tickets.MaxUploadTotal>>20, tickets.MaxUploads)
 }
 
 // fieldData is one labelled input for the "field" partial.

@@ -28,6 +28,10 @@ func (s *server) webRoutes() {
 
 	s.mux.Handle("GET /static/", s.instrument("GET /static/", staticHandler(ui.static)))
 	page := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.instrument(pattern, s.webPage(h))) }
+	// The forms that take files; every other refuses multipart unread.
+	upload := func(pattern string, h http.HandlerFunc) {
+		s.mux.Handle(pattern, s.instrument(pattern, s.webUploadPage(h)))
+	}
 
 	// Citizen portal.
 	page("GET /{$}", s.landing)
@@ -49,11 +53,11 @@ func (s *server) webRoutes() {
 	page("POST /account/password", s.requireUser(s.changePassword))
 	page("GET /tickets", s.requireUser(s.myTickets))
 	page("GET /tickets/new", s.requireUser(s.newTicketForm))
-	page("POST /tickets", s.requireUser(s.openTicket))
+	upload("POST /tickets", s.requireUser(s.openTicket))
 	page("GET /tickets/{number}", s.requireUser(s.portalTicket))
-	page("POST /tickets/{number}/reply", s.requireUser(s.portalReply))
+	upload("POST /tickets/{number}/reply", s.requireUser(s.portalReply))
 	page("GET /t/{number}", s.guestTicket)
-	page("POST /t/{number}/reply", s.guestReply)
+	upload("POST /t/{number}/reply", s.guestReply)
 	page("GET /attachments/{id}", s.attachment)
 
 	// Agent panel.
@@ -65,8 +69,8 @@ func (s *server) webRoutes() {
 	page("GET /agent/tickets/{number}", s.requireAgent(s.agentTicket))
 	page("POST /agent/tickets/{number}/claim", s.requireAgent(s.agentClaim))
 	page("POST /agent/tickets/{number}/assign", s.requireAgent(s.agentAssign))
-	page("POST /agent/tickets/{number}/respond", s.requireAgent(s.agentRespond))
-	page("POST /agent/tickets/{number}/note", s.requireAgent(s.agentNote))
+	upload("POST /agent/tickets/{number}/respond", s.requireAgent(s.agentRespond))
+	upload("POST /agent/tickets/{number}/note", s.requireAgent(s.agentNote))
 	page("POST /agent/tickets/{number}/status", s.requireAgent(s.agentStatus))
 	page("POST /agent/tickets/{number}/priority", s.requireAgent(s.agentPriority))
 	page("GET /agent/tickets/{number}/transfer", s.requireAgent(s.transferForm))

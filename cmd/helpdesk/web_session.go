@@ -29,7 +29,8 @@ type webCtx struct {
 	user      *tickets.User
 	agent     *tickets.Agent
 	lang      string
-	anon      string // the hd_anon cookie's value
+	anon      string    // the hd_anon cookie's value
+	form      *postForm // a POST's files; nil otherwise
 }
 
 type webCtxKey struct{}
@@ -76,9 +77,15 @@ func (u *webUI) cookie(name, value string, maxAge int) *http.Cookie {
 }
 
 // webPage wraps a page handler: security headers, the visitor's session and
-// language, and on POST the CSRF check, behind Go's cross-origin guard
-// (which refuses cross-site browser POSTs before any token is looked at).
-func (s *server) webPage(h http.HandlerFunc) http.Handler {
+// language, and on POST the form read behind its CSRF token (readForm),
+// behind Go's cross-origin guard (which refuses cross-site browser POSTs
+// before any token is looked at). Its forms take no files.
+func (s *server) webPage(h http.HandlerFunc) http.Handler { return s.webForm(h, false) }
+
+// webUploadPage is webPage for the forms that take files.
+func (s *server) webUploadPage(h http.HandlerFunc) http.Handler { return s.webForm(h, true) }
+
+func (s *server) webForm(h http.HandlerFunc, files bool) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -92,41 +99,18 @@ func (s *server) webPage(h http.HandlerFunc) http.Handler {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), webCtxKey{}, wc))
 		if r.Method == http.MethodPost {
-			if !s.parsePost(w, r) {
+			f := newPostForm()
+			// Whatever the handler does (an early return, a panic), the
+			// request's temporary files go with it.
+			defer f.removeAll()
+			if !s.readForm(w, r, wc, f, files) {
 				return
 			}
-			want := s.web.csrfToken(wc)
-			if want == "" || !hmac.Equal([]byte(want), []byte(r.PostFormValue("csrf"))) {
-				s.log.Warn("csrf token mismatch", "path", r.URL.Path)
-				s.renderStatus(w, r, http.StatusForbidden, "err.csrf")
-				return
-			}
+			wc.form = f
 		}
 		h(w, r)
 	})
 	return s.web.cop.Handler(inner)
-}
-
-// parsePost reads the form within the upload limit; false when it wrote
-// an error page.
-func (s *server) parsePost(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
-	var err error
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		err = r.ParseMultipartForm(8 << 20)
-	} else {
-		err = r.ParseForm()
-	}
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		s.renderStatus(w, r, http.StatusRequestEntityTooLarge, "err.too_large")
-		return false
-	case err != nil:
-		s.renderStatus(w, r, http.StatusBadRequest, "err.bad_request")
-		return false
-	}
-	return true
 }
 
 // loadVisitor reads the session cookie (and the visitor it names), the

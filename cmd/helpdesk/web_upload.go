@@ -1,100 +1,78 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"path"
+	"strconv"
 	"strings"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
 
-// Upload limits for the web forms. Mail intake has its own: these are what
-// a citizen's browser may send in one form, sized for scanned letters.
-const (
-	maxFileSize  = 10 << 20
-	maxTotalSize = 25 << 20
-	maxFiles     = 10
-	// maxRequestBody leaves room for the text fields and multipart framing.
-	maxRequestBody = maxTotalSize + 1<<20
-)
-
-// allowedTypes are the document and image types accepted, by extension.
-// The stored content type comes from this table, never from the browser,
-// and downloads are served as attachments with nosniff.
-var allowedTypes = map[string]string{
-	".pdf":  "application/pdf",
-	".doc":  "application/msword",
-	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-	".xls":  "application/vnd.ms-excel",
-	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	".ppt":  "application/vnd.ms-powerpoint",
-	".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-	".odt":  "application/vnd.oasis.opendocument.text",
-	".ods":  "application/vnd.oasis.opendocument.spreadsheet",
-	".rtf":  "application/rtf",
-	".txt":  "text/plain",
-	".csv":  "text/csv",
-	".jpg":  "image/jpeg",
-	".jpeg": "image/jpeg",
-	".png":  "image/png",
-	".gif":  "image/gif",
-	".webp": "image/webp",
-	".zip":  "application/zip",
-}
-
-// allowedExtensions lists them for the form's hint and the accept attribute.
+// allowedExtensions lists the accepted types for the form's hint and the
+// accept attribute; the policy is tickets.CheckUploads'.
 func allowedExtensions() string {
-	return ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.rtf,.txt,.csv,.jpg,.jpeg,.png,.gif,.webp,.zip"
+	return strings.Join(tickets.UploadExtensions(), ",")
 }
 
-// readUploads reads the files of a form field within the limits; the
-// message is translated and names the file at fault.
+// readUploads returns the files a form sent under field, checked against
+// the upload policy; the message is translated and names the file at
+// fault.
 func readUploads(r *http.Request, field, lang string) ([]tickets.NewAttachment, string, error) {
-	if r.MultipartForm == nil {
+	f := webFrom(r).form
+	if f == nil {
 		return nil, "", nil
 	}
-	var fhs = r.MultipartForm.File[field]
 	var out []tickets.NewAttachment
-	var total int64
-	for _, fh := range fhs {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue // an empty file input
+	for _, ff := range f.files[field] {
+		a := tickets.NewAttachment{Name: ff.name}
+		if !ff.dropped {
+			data, err := ff.bytes()
+			if err != nil {
+				return nil, "", fmt.Errorf("upload: %w", err)
+			}
+			a.Data = data
 		}
-		if len(out) == maxFiles {
-			return nil, translate(lang, "upload.too_many", maxFiles), nil
-		}
-		ext := strings.ToLower(path.Ext(fh.Filename))
-		ct, ok := allowedTypes[ext]
-		if !ok {
-			return nil, translate(lang, "upload.type", fh.Filename), nil
-		}
-		if fh.Size > maxFileSize {
-			return nil, translate(lang, "upload.size", fh.Filename, maxFileSize>>20), nil
-		}
-		total += fh.Size
-		if total > maxTotalSize {
-			return nil, translate(lang, "upload.total", maxTotalSize>>20), nil
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, "", fmt.Errorf("upload: %w", err)
-		}
-		data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-		f.Close()
-		if err != nil {
-			return nil, "", fmt.Errorf("upload: %w", err)
-		}
-		if len(data) > maxFileSize {
-			return nil, translate(lang, "upload.size", fh.Filename, maxFileSize>>20), nil
-		}
-		if mt, _, _ := mime.ParseMediaType(ct); strings.HasPrefix(mt, "image/") && !strings.HasPrefix(http.DetectContentType(data), "image/") {
-			// A "photo" that is not an image is someone testing us.
-			return nil, translate(lang, "upload.type", fh.Filename), nil
-		}
-		out = append(out, tickets.NewAttachment{Name: fh.Filename, ContentType: ct, Data: data})
+		out = append(out, a)
+	}
+	if err := tickets.CheckUploads(out); err != nil {
+		return nil, uploadMessage(lang, err, out), nil
 	}
 	return out, "", nil
+}
+
+// uploadMessage says what CheckUploads found wrong, in the page's
+// language: the set's problem first, else the first file's, by name.
+func uploadMessage(lang string, err error, atts []tickets.NewAttachment) string {
+	var v *tickets.ValidationError
+	if !errors.As(err, &v) {
+		return translate(lang, "val.field")
+	}
+	field, first := "", len(atts)
+	for f := range v.Fields {
+		if f == "attachments" {
+			field = f
+			break
+		}
+		if i, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(f, "attachments["), "]")); err == nil && i < first {
+			field, first = f, i
+		}
+	}
+	name := ""
+	if first < len(atts) {
+		name = atts[first].Name
+	}
+	switch msg := v.Fields[field]; msg {
+	case tickets.MsgTooManyUploads:
+		return translate(lang, "upload.too_many", tickets.MaxUploads)
+	case tickets.MsgUploadsTooLarge:
+		return translate(lang, "upload.total", tickets.MaxUploadTotal>>20)
+	case tickets.MsgUploadTooLarge:
+		return translate(lang, "upload.size", name, tickets.MaxUploadSize>>20)
+	case tickets.MsgUploadType:
+		return translate(lang, "upload.type", name)
+	default:
+		return translateValidation(lang, field, msg)
+	}
 }
