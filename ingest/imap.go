@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -195,6 +196,8 @@ type Poller struct {
 	lockRetry time.Duration
 	// deliver is Intake.Deliver; tests replace it to make the database fail.
 	deliver func(ctx context.Context, raw []byte, src Source) (Result, error)
+	// polls counts the rounds a server without IDLE was polled by timer.
+	polls atomic.Int64
 }
 
 // NewPoller validates o and returns a poller; it does not connect.
@@ -842,6 +845,7 @@ func (s *imapSession) wait(ctx context.Context, wake <-chan struct{}) error {
 	select {
 	case <-wake:
 	case <-t.C:
+		s.p.polls.Add(1)
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-s.c.Closed():

@@ -46,6 +46,7 @@ type memIMAP struct {
 	accepted int
 	traffic  syncBuffer // protocol as the server sees it, after TLS
 	wire     syncBuffer // bytes from clients as they cross the network
+	noIdle   bool
 }
 
 type memOpts struct {
@@ -54,6 +55,9 @@ type memOpts struct {
 	tls      *tls.Config
 	implicit bool // TLS from the first byte (imaps); else STARTTLS when tls is set
 	cutAfter []int
+	// noIdle hides IDLE from the capabilities: go-imap's server announces
+	// it after login whatever Caps says.
+	noIdle bool
 }
 
 func baseCaps(extra ...imap.Cap) imap.CapSet {
@@ -72,7 +76,7 @@ func startMemIMAP(t *testing.T, o memOpts) *memIMAP {
 		t.Fatal(err)
 	}
 	mem.AddUser(user)
-	m := &memIMAP{user: user, cutAfter: o.cutAfter}
+	m := &memIMAP{user: user, cutAfter: o.cutAfter, noIdle: o.noIdle}
 	opts := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
@@ -154,7 +158,7 @@ func (l *wireListener) Accept() (net.Conn, error) {
 	defer l.m.mu.Unlock()
 	i := l.m.accepted
 	l.m.accepted++
-	w := &wireConn{Conn: c, wire: &l.m.wire, left: -1}
+	w := &wireConn{Conn: c, wire: &l.m.wire, left: -1, noIdle: l.m.noIdle}
 	if i < len(l.m.cutAfter) && l.m.cutAfter[i] > 0 {
 		w.left = l.m.cutAfter[i]
 	}
@@ -163,9 +167,10 @@ func (l *wireListener) Accept() (net.Conn, error) {
 
 type wireConn struct {
 	net.Conn
-	wire *syncBuffer
-	mu   sync.Mutex
-	left int // bytes the server may still write; -1: no limit
+	wire   *syncBuffer
+	mu     sync.Mutex
+	left   int // bytes the server may still write; -1: no limit
+	noIdle bool
 }
 
 func (c *wireConn) Read(b []byte) (int, error) {
@@ -177,6 +182,12 @@ func (c *wireConn) Read(b []byte) (int, error) {
 func (c *wireConn) Write(b []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.noIdle && bytes.Contains(b, []byte("CAPABILITY")) {
+		if _, err := c.Conn.Write(bytes.ReplaceAll(b, []byte(" IDLE"), nil)); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
 	if c.left < 0 {
 		return c.Conn.Write(b)
 	}
@@ -449,15 +460,21 @@ func TestIMAPPollerWithoutMoveOnlyFlagsAndNeverExpunges(t *testing.T) {
 
 func TestIMAPPollerWithoutIdlePolls(t *testing.T) {
 	t.Parallel()
-	srv := startMemIMAP(t, memOpts{caps: baseCaps()})
+	srv := startMemIMAP(t, memOpts{caps: baseCaps(), noIdle: true})
 	srv.deliver(t, "INBOX", citizenMail("a"))
 	in, _, db := newTestIntake(t)
-	startPoller(t, in, db, PollerOpts{URL: srv.url("imap"), PollInterval: 300 * time.Millisecond})
+	run := startPoller(t, in, db, PollerOpts{URL: srv.url("imap"), PollInterval: 300 * time.Millisecond})
 	waitInbound(t, db, 1)
+	polls := run.p.polls.Load()
 	srv.deliver(t, "INBOX", citizenMail("b"))
 	waitInbound(t, db, 2)
 	waitAllFlagged(t, db)
 	assertStoredOnce(t, db, 2)
+	// The second mail was found by the timer's poll: nothing else could
+	// tell a server without IDLE has news.
+	if run.p.polls.Load() <= polls {
+		t.Errorf("the poller found the second mail without polling (%d polls before, %d after)", polls, run.p.polls.Load())
+	}
 }
 
 func TestIMAPPollerFlagsMessagesCommittedBeforeACrash(t *testing.T) {
