@@ -222,6 +222,7 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 		return 0, fmt.Errorf("outbound: claim: %w", err)
 	}
 	var session error // a failure of the relay's session, which every next mail would meet
+	renewed := time.Now()
 	for _, r := range rows {
 		if session != nil {
 			// The relay refused the session (or our credentials): trying
@@ -234,15 +235,18 @@ func (ob *Outbox) DeliverBatch(ctx context.Context, limit int) (int, error) {
 		}
 		// Still ours? A row whose claim RequeueStuck took back (this worker
 		// was slow on the rows before it) may be sent by another worker
-		// now: sending it too would send it twice.
-		res, err := db.ExecContext(ctx, `UPDATE outbox SET locked_at = now() WHERE id = $1 AND locked_by = $2 AND status = 'sending'`, r.ID, ob.lease)
-		if err != nil {
-			ob.unsure = true
-			return len(rows), fmt.Errorf("outbound: renew claim: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			ob.log.Warn("outbox: claim taken back before sending; another worker has it", "message_id", r.MessageID)
-			continue
+		// now: sending it too would send it twice. Claims younger than a
+		// heartbeat cannot have been taken back, and need no asking.
+		if time.Since(renewed) >= ob.o.Heartbeat {
+			res, err := db.ExecContext(ctx, `UPDATE outbox SET locked_at = now() WHERE id = $1 AND locked_by = $2 AND status = 'sending'`, r.ID, ob.lease)
+			if err != nil {
+				ob.unsure = true
+				return len(rows), fmt.Errorf("outbound: renew claim: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				ob.log.Warn("outbox: claim taken back before sending; another worker has it", "message_id", r.MessageID)
+				continue
+			}
 		}
 		var sendErr error
 		data, err := ExpandBlobs(ctx, r.Data, ob.blob)
