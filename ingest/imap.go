@@ -194,8 +194,10 @@ type Poller struct {
 	u         mailboxURL
 	log       *slog.Logger
 	lockRetry time.Duration
-	// deliver is Intake.Deliver; tests replace it to make the database fail.
-	deliver func(ctx context.Context, raw []byte, src Source) (Result, error)
+	// deliver and deliverGroup are Intake.Deliver and Intake.DeliverGroup;
+	// tests replace them to make the database fail.
+	deliver      func(ctx context.Context, raw []byte, src Source) (Result, error)
+	deliverGroup func(ctx context.Context, items []Item) ([]Result, error)
 	// polls counts the rounds a server without IDLE was polled by timer.
 	polls atomic.Int64
 }
@@ -222,11 +224,12 @@ func NewPoller(o PollerOpts) (*Poller, error) {
 		o.Log = slog.Default()
 	}
 	return &Poller{
-		o:         o,
-		u:         u,
-		log:       o.Log.With("mailbox", u.name),
-		lockRetry: defaultLockRetry,
-		deliver:   o.Intake.Deliver,
+		o:            o,
+		u:            u,
+		log:          o.Log.With("mailbox", u.name),
+		lockRetry:    defaultLockRetry,
+		deliver:      o.Intake.Deliver,
+		deliverGroup: o.Intake.DeliverGroup,
 	}, nil
 }
 
@@ -623,12 +626,9 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		UID:         true,
 		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 	})
-	// Messages are delivered concurrently while the batch streams in (a
-	// transaction mostly waits on PostgreSQL, so overlapping them is what
-	// makes a large backlog fast), but a message waits for any earlier one
-	// in the batch that it replies to, or that has the same sender, so
-	// threads and a citizen's own mails keep their order.
-	cd := newConcurrentDelivery(ctx, s.p, s.validity)
+	// Messages are delivered in groups, several per transaction and a few
+	// transactions at once, while the batch streams in (see groupDelivery).
+	cd := newGroupDelivery(ctx, s.p)
 	for {
 		msg := cmd.Next()
 		if msg == nil {
@@ -648,7 +648,11 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		if uid <= s.lastUID || !set.Contains(imap.UID(uid)) || raw == nil {
 			continue
 		}
-		cd.add(uid, raw, size)
+		src := Source{Mailbox: s.p.u.name, UIDValidity: s.validity, UID: uid}
+		if size > int64(len(raw)) {
+			src.Size = size
+		}
+		cd.add(uid, raw, src)
 	}
 	closeErr := cmd.Close()
 	done, prefix, failure := cd.wait()

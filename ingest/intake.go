@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
@@ -81,15 +82,17 @@ type IntakeOpts struct {
 
 // Intake turns raw mail into tickets and replies, each message exactly once.
 type Intake struct {
-	big   chan struct{} // slots for messages over bigMessage, being read or delivered
-	store *tickets.Store
-	ids   tickets.MessageIDs
-	log   *slog.Logger
-	own   map[string]bool
-	max   int64
-	lim   Limits
-	back  bool
-	auth  *Authenticator
+	big     chan struct{} // slots for messages over bigMessage, being read or delivered
+	joiner  joiner        // group commit of messages arriving one by one (Receive)
+	commits atomic.Int64  // transactions committed, for tests and metrics
+	store   *tickets.Store
+	ids     tickets.MessageIDs
+	log     *slog.Logger
+	own     map[string]bool
+	max     int64
+	lim     Limits
+	back    bool
+	auth    *Authenticator
 }
 
 // NewIntake returns an Intake storing into store.
@@ -136,7 +139,11 @@ type delivery struct {
 	department int
 	// filedBy is the agent filing a stored message from the panel.
 	filedBy *tickets.Agent
-	res     Result
+	// stored is what is kept of the raw message (its headers only when it
+	// was cut), size the message's full length.
+	stored []byte
+	size   int64
+	res    Result
 }
 
 // Deliver stores raw and acts on it in one transaction. A nil error means
@@ -153,35 +160,90 @@ func (in *Intake) Deliver(ctx context.Context, raw []byte, src Source) (Result, 
 }
 
 func (in *Intake) deliver(ctx context.Context, raw []byte, src Source) (Result, error) {
+	d := in.prepare(ctx, raw, src)
+	if err := in.commit(ctx, []*delivery{d}); err != nil {
+		return Result{}, err
+	}
+	return d.res, nil
+}
+
+// prepare reads a message and decides what is authenticated about it:
+// everything a delivery does before its transaction (authentication may
+// ask DNS, which must never happen while a transaction is held).
+func (in *Intake) prepare(ctx context.Context, raw []byte, src Source) *delivery {
 	size := max(src.Size, int64(len(raw)))
 	m, cut := in.parse(raw, size)
-	d := &delivery{m: m, cut: cut, src: src, from: tickets.NormalizeEmail(m.From.Email), key: dedupKey(m.MessageID, raw)}
+	d := &delivery{m: m, cut: cut, src: src, from: tickets.NormalizeEmail(m.From.Email), key: dedupKey(m.MessageID, raw), size: size, stored: raw}
 	d.digest, d.textDigest = contentDigests(m, raw, cut)
-	// Authentication may ask DNS: never while holding a transaction.
 	d.verdict = in.verdict(ctx, raw, m, d.from)
-	stored := raw
 	if cut != "" {
-		stored = headerBlock(raw, headerKeep)
+		d.stored = headerBlock(raw, headerKeep)
 	}
+	return d
+}
+
+// commit stores and files the deliveries in one transaction, in order,
+// each behind a savepoint of its own, so that a message the rules cannot
+// place still fails alone (into a ticket that says so). A nil error means
+// every one is committed; an error, that none is.
+func (in *Intake) commit(ctx context.Context, ds []*delivery) error {
 	var err error
 	// Concurrent deliveries can deadlock on shared rows (two new mails
 	// naming the same people in another order); PostgreSQL aborts one
 	// (class 40), which simply runs again.
 	for try := 0; ; try++ {
-		err = in.deliverTx(ctx, d, stored, size)
+		err = in.store.InTx(ctx, func(tx *tickets.Tx) error {
+			for _, d := range ds {
+				if err := in.deliverIn(ctx, tx, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if !tickets.IsRetryable(err) || try == 4 || ctx.Err() != nil {
 			break
 		}
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("ingest: deliver: %w", err)
+		return fmt.Errorf("ingest: deliver: %w", err)
 	}
-	d.res.Auth = d.verdict
-	if !d.res.Duplicate {
-		in.log.Info("mail stored", "mailbox", src.Mailbox, "uid", src.UID, "message_id", m.MessageID, "outcome", d.res.Outcome,
-			"ticket", d.res.Ticket, "auth", d.verdict.Method)
+	in.commits.Add(1)
+	for _, d := range ds {
+		d.res.Auth = d.verdict
+		if !d.res.Duplicate {
+			in.log.Info("mail stored", "mailbox", d.src.Mailbox, "uid", d.src.UID, "message_id", d.m.MessageID, "outcome", d.res.Outcome,
+				"ticket", d.res.Ticket, "auth", d.verdict.Method)
+		}
 	}
-	return d.res, nil
+	return nil
+}
+
+// Item is one message of a group.
+type Item struct {
+	Raw []byte
+	Src Source
+}
+
+// DeliverGroup stores and files several messages in one transaction:
+// group commit. They are filed in order (a reply after what it answers);
+// each still fails alone when the rules cannot place it. The results are
+// in the items' order. A nil error means every one is committed; an error,
+// that none is, and the caller offers them again later (or one by one:
+// a message that breaks its group's transaction, such as one the database
+// refuses, then fails alone).
+func (in *Intake) DeliverGroup(ctx context.Context, items []Item) ([]Result, error) {
+	ds := make([]*delivery, len(items))
+	for i, it := range items {
+		ds[i] = in.prepare(ctx, it.Raw, it.Src)
+	}
+	if err := in.commit(ctx, ds); err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(ds))
+	for i, d := range ds {
+		out[i] = d.res
+	}
+	return out, nil
 }
 
 // verdict is what is authenticated about the message's sender. Only an
@@ -196,65 +258,67 @@ func (in *Intake) verdict(ctx context.Context, raw []byte, m *Message, from stri
 	return in.auth.Check(ctx, raw, from)
 }
 
-// deliverTx is one attempt of Deliver, in one transaction.
-func (in *Intake) deliverTx(ctx context.Context, d *delivery, stored []byte, size int64) error {
-	return in.store.InTx(ctx, func(tx *tickets.Tx) error {
-		d.res, d.reusedOf, d.department = Result{}, "", 0
-		fresh, err := in.record(ctx, tx, d, stored, size)
-		if err != nil || !fresh {
+// deliverIn stores and files one message in tx.
+func (in *Intake) deliverIn(ctx context.Context, tx *tickets.Tx, d *delivery) error {
+	d.res, d.reusedOf, d.department = Result{}, "", 0
+	fresh, err := in.record(ctx, tx, d, d.stored, d.size)
+	if err != nil || !fresh {
+		return err
+	}
+	p := in.store.Prep(tx)
+	if d.src.UID != 0 {
+		if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, d.res.InboundID); err != nil {
 			return err
 		}
-		p := in.store.Prep(tx)
-		if d.src.UID != 0 {
-			if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
-				ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, d.res.InboundID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT act"); err != nil {
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT act"); err != nil {
+		return err
+	}
+	note, err := in.act(ctx, tx, d)
+	if err != nil {
+		if tickets.IsTransient(err) || ctx.Err() != nil {
 			return err
 		}
-		note, err := in.act(ctx, tx, d)
-		if err != nil {
+		// The message is valid mail the rules could not place (or a bug):
+		// never drop it. Keep it as a ticket agents will see.
+		in.log.Error("intake: could not act on message, keeping it as a ticket", "message_id", d.m.MessageID, "mailbox", d.src.Mailbox, "err", err)
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
+			return rerr
+		}
+		d.res = Result{InboundID: d.res.InboundID}
+		why := err.Error()
+		if note, err = in.openFailed(ctx, tx, d, why); err != nil {
 			if tickets.IsTransient(err) || ctx.Err() != nil {
 				return err
 			}
-			// The message is valid mail the rules could not place (or a bug):
-			// never drop it. Keep it as a ticket agents will see.
-			in.log.Error("intake: could not act on message, keeping it as a ticket", "message_id", d.m.MessageID, "mailbox", d.src.Mailbox, "err", err)
+			// Even the plain ticket failed: keep the raw message, marked,
+			// rather than refuse it for ever (a poison message would stall
+			// the mailbox behind it).
 			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
 				return rerr
 			}
-			d.res = Result{InboundID: d.res.InboundID}
-			why := err.Error()
-			if note, err = in.openFailed(ctx, tx, d, why); err != nil {
-				if tickets.IsTransient(err) || ctx.Err() != nil {
-					return err
-				}
-				// Even the plain ticket failed: keep the raw message, marked,
-				// rather than refuse it for ever (a poison message would
-				// stall the mailbox behind it).
-				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
-					return rerr
-				}
-				d.res = Result{InboundID: d.res.InboundID, Outcome: OutcomeFailed}
-				note = "could not be filed: " + why + "; then: " + err.Error()
-			}
+			d.res = Result{InboundID: d.res.InboundID, Outcome: OutcomeFailed}
+			note = "could not be filed: " + why + "; then: " + err.Error()
 		}
-		if d.reusedOf != "" {
-			note += "; it reuses the Message-ID of another letter (" + d.reusedOf + ")"
-		}
-		if d.res.ticketID == 0 && d.department == 0 {
-			if d.department, err = in.store.In(tx).DepartmentFor(ctx, recipients(d.m, d.src)); err != nil {
-				return err
-			}
-		}
-		_, err = p.ExecContext(ctx, `UPDATE inbound_messages SET outcome = $2, note = $3, ticket_id = $4, entry_id = $5,
-			auth = $6, auth_detail = $7, department_id = $8 WHERE id = $1`,
-			d.res.InboundID, d.res.Outcome, note, nullID(d.res.ticketID), nullID(d.res.EntryID),
-			string(d.verdict.Method), d.verdict.Detail, nullID(int64(d.department)))
+	}
+	// Released, so that the next message of a group does not nest in it.
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT act"); err != nil {
 		return err
-	})
+	}
+	if d.reusedOf != "" {
+		note += "; it reuses the Message-ID of another letter (" + d.reusedOf + ")"
+	}
+	if d.res.ticketID == 0 && d.department == 0 {
+		if d.department, err = in.store.In(tx).DepartmentFor(ctx, recipients(d.m, d.src)); err != nil {
+			return err
+		}
+	}
+	_, err = p.ExecContext(ctx, `UPDATE inbound_messages SET outcome = $2, note = $3, ticket_id = $4, entry_id = $5,
+		auth = $6, auth_detail = $7, department_id = $8 WHERE id = $1`,
+		d.res.InboundID, d.res.Outcome, note, nullID(d.res.ticketID), nullID(d.res.EntryID),
+		string(d.verdict.Method), d.verdict.Detail, nullID(int64(d.department)))
+	return err
 }
 
 func nullID(id int64) any {

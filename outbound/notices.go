@@ -455,14 +455,21 @@ func (ob *Outbox) sentLastHour(ctx context.Context, tx *tickets.Tx, addrs []stri
 	// One index look-up per recipient (outbox_recipient_live_idx): with
 	// recipient = ANY the generic plan of the prepared statement scanned
 	// the table.
+	//
+	// Only the newest rows matter: every guard compares a count with a cap
+	// of at most ob.countCap, and a count past the cap decides the same as
+	// the whole count. Without the limit an agent alerted a thousand times
+	// an hour had a thousand rows counted for every new ticket.
 	err := ob.o.Store.Prep(tx).SelectContext(ctx, &rows, `SELECT r.recipient, c.*
 		FROM unnest($1::text[]) AS r (recipient) CROSS JOIN LATERAL (SELECT
 			count(*) FILTER (WHERE o.ticket_id = $2 AND o.created_at > $3::timestamptz - interval '10 minutes') AS ticket_10m,
 			count(*) FILTER (WHERE o.created_at > $3::timestamptz - interval '10 minutes') AS recent,
 			count(*) AS hour,
 			count(*) FILTER (WHERE o.kind IN ('ticket_autoresponse', 'ticket_reopened')) AS auto
-			FROM outbox o WHERE o.recipient = r.recipient AND o.created_at > $3::timestamptz - interval '1 hour' AND o.status <> 'suppressed') c`,
-		pq.Array(addrs), ticketID, ob.o.Store.Now())
+			FROM (SELECT ticket_id, created_at, kind FROM outbox
+				WHERE recipient = r.recipient AND created_at > $3::timestamptz - interval '1 hour' AND status <> 'suppressed'
+				ORDER BY created_at DESC LIMIT $4) o) c`,
+		pq.Array(addrs), ticketID, ob.o.Store.Now(), ob.countCap())
 	if err != nil {
 		return nil, fmt.Errorf("outbound: caps: %w", err)
 	}
@@ -471,6 +478,12 @@ func (ob *Outbox) sentLastHour(ctx context.Context, tx *tickets.Tx, addrs []stri
 		m[r.Recipient] = r.sentCounts
 	}
 	return m, nil
+}
+
+// countCap is how many of a recipient's recent rows the guards need to
+// see: one more than the largest cap.
+func (ob *Outbox) countCap() int {
+	return max(ob.o.AutoresponsesPerHour, ob.o.PerTicketIn10Min, ob.o.PerHour, ob.o.AlertBurst) + 1
 }
 
 // guard applies the sliding-window guards against mail loops to a notice

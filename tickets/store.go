@@ -28,6 +28,10 @@ type Opts struct {
 	// first (500), and SearchCap how many matches it sorts itself before
 	// it walks the tickets newest first instead (20 000); see Store.search.
 	SearchWindow, SearchCap int
+	// OneShot is a process that makes one change and exits (the MTA's
+	// pipe): preparing statements for later uses would only cost it round
+	// trips and a second connection.
+	OneShot bool
 }
 
 // Store is the domain's way into PostgreSQL.
@@ -51,7 +55,7 @@ type Store struct {
 
 // New returns a Store on db.
 func New(db *sqlx.DB, o Opts) *Store {
-	s := &Store{db: db, log: o.Log, now: o.Now, sixLimit: o.SixDigitLimit, stmts: stmtCache{db: db}}
+	s := &Store{db: db, log: o.Log, now: o.Now, sixLimit: o.SixDigitLimit, stmts: stmtCache{db: db, off: o.OneShot}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kemsos/helpdesk/ingest"
 	tkt "github.com/kemsos/helpdesk/tickets"
 )
 
@@ -27,7 +28,7 @@ func TestImportMboxIsResumableAndSilent(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("run %d: %d %s", run, code, errOut)
 		}
-		if run == 1 && !strings.Contains(errOut, "5 messages (5 already stored)") {
+		if run == 1 && !strings.Contains(errOut, "5 messages stored (5 already stored before)") {
 			t.Errorf("second run progress: %q", errOut)
 		}
 	}
@@ -77,5 +78,42 @@ func TestIngestCommandExitCodes(t *testing.T) {
 	}
 	if code, _, _ := runCLI(context.Background(), "", args...); code == 0 || code == exTempFail {
 		t.Errorf("empty input: exit %d", code)
+	}
+}
+
+// TestPipeHandsOffToARunningServe: with serve's socket in the data dir,
+// `helpdesk ingest` gives it the message and exits 0 once serve has
+// committed it, without opening a database session (its database URL
+// here points nowhere); serve refusing means 75, for the MTA to retry.
+func TestPipeHandsOffToARunningServe(t *testing.T) {
+	e := newTestEnv(t)
+	dir, err := os.MkdirTemp("", "hd") // a short path: a socket's is at most 108 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock, err := ingest.ListenSocket(filepath.Join(dir, "ingest.sock"), e.in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go sock.Serve()
+	t.Cleanup(func() { sock.Close() })
+	raw := "From: siti@example.id\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Lewat serve\r\nMessage-ID: <handoff1@example.id>\r\n\r\nLewat pipa ke serve.\r\n"
+	args := []string{"ingest", "--recipient", "helpdesk@kemsos.go.id", "--database-url", "postgres://x@127.0.0.1:1/x?sslmode=disable&connect_timeout=1",
+		"--data-dir", dir, "--secret", e.cfg.Secret}
+	code, out, errOut := runCLI(context.Background(), raw, args...)
+	if code != 0 || !strings.HasPrefix(out, "opened ") {
+		t.Fatalf("ingest through serve: %d %q %s", code, out, errOut)
+	}
+	var n int
+	e.db.Get(&n, `SELECT count(*) FROM inbound_messages WHERE message_id = 'handoff1@example.id' AND mailbox = 'pipe'`)
+	if n != 1 {
+		t.Fatalf("the message is not stored by serve (%d)", n)
+	}
+	// serve cannot store it (its database is gone): the pipe says retry.
+	e.db.Exec(`ALTER TABLE inbound_messages RENAME TO inbound_gone`)
+	defer e.db.Exec(`ALTER TABLE inbound_gone RENAME TO inbound_messages`)
+	if code, _, errOut := runCLI(context.Background(), strings.Replace(raw, "handoff1", "handoff2", 1), args...); code != exTempFail {
+		t.Errorf("serve failing: exit %d, want 75: %s", code, errOut)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -138,6 +139,14 @@ func serve(ctx context.Context, env *cmdEnv) error {
 		return nil
 	})
 	g.go_(func() error { ob.Run(runCtx); return nil })
+	// The MTA's pipe hands its mail to this process when it can: it joins
+	// the group commit, and the pipe needs no database session of its own.
+	sock, err := ingest.ListenSocket(handOffSocket(cfg), intake, log)
+	if err != nil {
+		log.Warn("no hand-off socket: `helpdesk ingest` will write to the database itself", "err", err)
+	} else {
+		g.go_(sock.Serve)
+	}
 	if smtpd != nil {
 		g.go_(smtpd.Serve)
 		log.Info("SMTP intake listening", "addr", smtpd.Addr())
@@ -167,10 +176,16 @@ func serve(ctx context.Context, env *cmdEnv) error {
 	if smtpd != nil {
 		smtpd.Close()
 	}
+	if sock != nil {
+		sock.Close()
+	}
 	stopJobs()
 	g.wg.Wait()
 	return err
 }
+
+// handOffSocket is where serve listens for `helpdesk ingest`.
+func handOffSocket(cfg *Config) string { return filepath.Join(cfg.DataDir, "ingest.sock") }
 
 // redactURL hides a password in a URL for logs.
 func redactURL(s string) string {
