@@ -258,67 +258,114 @@ func (in *Intake) verdict(ctx context.Context, raw []byte, m *Message, from stri
 	return in.auth.Check(ctx, raw, from)
 }
 
-// deliverIn stores and files one message in tx.
+// deliverIn stores and files one message in tx. The raw message is
+// written last, with what became of it, in one insert: its row is the
+// letter's claim to its identity, and a concurrent delivery of the same
+// letter that claimed it first makes this one a duplicate, its work undone.
 func (in *Intake) deliverIn(ctx context.Context, tx *tickets.Tx, d *delivery) error {
-	d.res, d.reusedOf, d.department = Result{}, "", 0
-	fresh, err := in.record(ctx, tx, d, d.stored, d.size)
-	if err != nil || !fresh {
-		return err
-	}
-	p := in.store.Prep(tx)
-	if d.src.UID != 0 {
-		if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, d.res.InboundID); err != nil {
+	for try := 0; ; try++ {
+		d.res, d.reusedOf, d.department = Result{}, "", 0
+		key, fresh, err := in.claim(ctx, tx, d)
+		if err != nil || !fresh {
 			return err
 		}
-	}
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT act"); err != nil {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT act"); err != nil {
+			return err
+		}
+		note, err := in.file(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		stored, err := in.storeRaw(ctx, tx, d, key, note)
+		if err != nil {
+			return err
+		}
+		if !stored && try < 3 {
+			// Another delivery of a letter with this key committed while
+			// this one was being filed: undo, and look again.
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT act"); err != nil {
+				return err
+			}
+			continue
+		}
+		if !stored {
+			return fmt.Errorf("ingest: %s: stored concurrently again and again", key)
+		}
+		// Released, so that the next message of a group does not nest in it.
+		_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT act")
 		return err
 	}
+}
+
+// file acts on the message: a new ticket, a reply, a response, a bounce.
+// Valid mail the rules cannot place (or a bug) is never dropped: it
+// becomes a ticket agents will see, or, if even that fails, a raw message
+// marked failed. It returns the note for the stored message.
+func (in *Intake) file(ctx context.Context, tx *tickets.Tx, d *delivery) (string, error) {
 	note, err := in.act(ctx, tx, d)
 	if err != nil {
 		if tickets.IsTransient(err) || ctx.Err() != nil {
-			return err
+			return "", err
 		}
-		// The message is valid mail the rules could not place (or a bug):
-		// never drop it. Keep it as a ticket agents will see.
 		in.log.Error("intake: could not act on message, keeping it as a ticket", "message_id", d.m.MessageID, "mailbox", d.src.Mailbox, "err", err)
 		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
-			return rerr
+			return "", rerr
 		}
 		d.res = Result{InboundID: d.res.InboundID}
 		why := err.Error()
 		if note, err = in.openFailed(ctx, tx, d, why); err != nil {
 			if tickets.IsTransient(err) || ctx.Err() != nil {
-				return err
+				return "", err
 			}
 			// Even the plain ticket failed: keep the raw message, marked,
 			// rather than refuse it for ever (a poison message would stall
 			// the mailbox behind it).
 			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
-				return rerr
+				return "", rerr
 			}
 			d.res = Result{InboundID: d.res.InboundID, Outcome: OutcomeFailed}
 			note = "could not be filed: " + why + "; then: " + err.Error()
 		}
-	}
-	// Released, so that the next message of a group does not nest in it.
-	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT act"); err != nil {
-		return err
 	}
 	if d.reusedOf != "" {
 		note += "; it reuses the Message-ID of another letter (" + d.reusedOf + ")"
 	}
 	if d.res.ticketID == 0 && d.department == 0 {
 		if d.department, err = in.store.In(tx).DepartmentFor(ctx, recipients(d.m, d.src)); err != nil {
-			return err
+			return "", err
 		}
 	}
-	_, err = p.ExecContext(ctx, `UPDATE inbound_messages SET outcome = $2, note = $3, ticket_id = $4, entry_id = $5,
-		auth = $6, auth_detail = $7, department_id = $8 WHERE id = $1`,
-		d.res.InboundID, d.res.Outcome, note, nullID(d.res.ticketID), nullID(d.res.EntryID),
-		string(d.verdict.Method), d.verdict.Detail, nullID(int64(d.department)))
-	return err
+	return note, nil
+}
+
+// storeRaw writes the raw message with its outcome under key, and its mailbox
+// UID; false means a letter with this key was stored meanwhile.
+func (in *Intake) storeRaw(ctx context.Context, tx *tickets.Tx, d *delivery, key, note string) (bool, error) {
+	p := in.store.Prep(tx)
+	var id int64
+	err := p.GetContext(ctx, &id, `
+		INSERT INTO inbound_messages (id, dedup_key, message_id, mailbox, raw, size, digest, sender, subject, text_digest,
+			outcome, note, ticket_id, entry_id, auth, auth_detail, department_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+		d.res.InboundID, key, nullString(d.m.MessageID), d.src.Mailbox, d.stored, d.size, d.digest, d.from, validUTF8(d.m.Subject), d.textDigest,
+		d.res.Outcome, note, nullID(d.res.ticketID), nullID(d.res.EntryID), string(d.verdict.Method), d.verdict.Detail, nullID(int64(d.department)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if d.src.UID != 0 {
+		if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, id); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 func nullID(id int64) any {
@@ -328,41 +375,37 @@ func nullID(id int64) any {
 	return id
 }
 
-// record stores the raw message under its identity, once, and reports
-// whether it is new. The same letter again (same Message-ID and same
-// content) is a duplicate: d.res then describes the stored one. A
-// different letter reusing a Message-ID (broken mailers, scanners and
-// notification systems do) is stored as its own, under a key that adds
-// its digest, and d.reusedOf names the earlier one.
-func (in *Intake) record(ctx context.Context, tx *tickets.Tx, d *delivery, stored []byte, size int64) (bool, error) {
+// claim decides under which key the message is stored, once, and whether
+// it is new; it reserves the stored message's id (d.res.InboundID), which
+// reports about it link to before it is written. The same letter again
+// (same Message-ID and same content) is a duplicate: d.res then describes
+// the stored one. A different letter reusing a Message-ID (broken mailers,
+// scanners and notification systems do) is stored as its own, under a key
+// that adds its digest, and d.reusedOf names the earlier one.
+func (in *Intake) claim(ctx context.Context, tx *tickets.Tx, d *delivery) (string, bool, error) {
 	p := in.store.Prep(tx)
 	key := d.key
 	for {
-		err := p.GetContext(ctx, &d.res.InboundID, `
-			INSERT INTO inbound_messages (dedup_key, message_id, mailbox, raw, size, digest, sender, subject, text_digest)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-			key, nullString(d.m.MessageID), d.src.Mailbox, stored, size, d.digest, d.from, validUTF8(d.m.Subject), d.textDigest)
-		if err == nil {
-			return true, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return false, err
-		}
 		var prev struct {
-			ID     int64          `db:"id"`
+			Next   int64          `db:"next"`
+			ID     sql.NullInt64  `db:"id"`
 			Digest []byte         `db:"digest"`
 			Ticket sql.NullString `db:"number"`
 		}
-		if err := tx.GetContext(ctx, &prev, `SELECT m.id, m.digest, t.number FROM inbound_messages m LEFT JOIN tickets t ON t.id = m.ticket_id
-			WHERE m.dedup_key = $1`, key); err != nil {
-			return false, err
+		if err := p.GetContext(ctx, &prev, `SELECT nextval('inbound_messages_id_seq') AS next, m.id, m.digest, t.number
+			FROM (VALUES (1)) v LEFT JOIN inbound_messages m ON m.dedup_key = $1 LEFT JOIN tickets t ON t.id = m.ticket_id`, key); err != nil {
+			return "", false, err
+		}
+		if !prev.ID.Valid {
+			d.res.InboundID = prev.Next
+			return key, true, nil
 		}
 		// Rows stored before digests existed keep the old rule: one
 		// Message-ID, one letter.
 		if key != d.key || d.m.MessageID == "" || prev.Digest == nil || bytes.Equal(prev.Digest, d.digest) {
-			return false, in.duplicate(ctx, tx, key, d)
+			return key, false, in.duplicate(ctx, tx, key, d)
 		}
-		d.reusedOf = "stored message " + strconv.FormatInt(prev.ID, 10)
+		d.reusedOf = "stored message " + strconv.FormatInt(prev.ID.Int64, 10)
 		if prev.Ticket.Valid {
 			d.reusedOf += ", ticket #" + prev.Ticket.String
 		}

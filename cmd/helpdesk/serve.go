@@ -34,6 +34,10 @@ func serveCommand() *command {
 // transactions of the changes, and sent through the relay or, without one,
 // written to the dev outbox.
 func newOutbox(cfg *Config, store *tickets.Store, log *slog.Logger) (*outbound.Outbox, error) {
+	// A broken template stops the process here, not a notice later.
+	if err := outbound.CheckTemplates(); err != nil {
+		return nil, err
+	}
 	secret, err := cfg.secretKey()
 	if err != nil {
 		return nil, err
