@@ -62,8 +62,8 @@ func TestConcurrentStartsTakeTurns(t *testing.T) {
 	}
 	var n int
 	db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
-	if n != migrations.Latest() {
-		t.Errorf("%d rows in schema_migrations, want %d", n, migrations.Latest())
+	if ms, _ := migrations.All(); n != len(ms) {
+		t.Errorf("%d rows in schema_migrations, want %d", n, len(ms))
 	}
 }
 
