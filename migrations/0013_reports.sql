@@ -7,10 +7,13 @@ ALTER TABLE agent_departments ADD COLUMN lead boolean NOT NULL DEFAULT false;
 -- Tickets opened in a period.
 CREATE INDEX tickets_created_idx ON tickets (created_at);
 
--- The open backlog by due date, overdue tickets included (tickets_due_idx
--- holds only those not marked yet): the overdue backlog now, and the part
--- of a period's end backlog whose state has not changed since.
+-- The open backlog, overdue tickets included (tickets_due_idx holds only
+-- those not marked yet), counted from the index alone: the backlog now,
+-- and the start of a period's end backlog.
 CREATE INDEX tickets_open_due_idx ON tickets (due_at) INCLUDE (created_at, department_id) WHERE status = 'open';
+
+-- The first response of each ticket of a period, from the index alone.
+CREATE INDEX entries_response_idx ON entries (ticket_id, created_at) WHERE kind = 'response';
 
 -- Status changes (resolutions, reopenings) are a few rows among the
 -- thread entries: those of a period, and those of one ticket.
