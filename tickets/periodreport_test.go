@@ -1,11 +1,13 @@
 package tickets_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
@@ -27,6 +29,7 @@ func at(month time.Month, day, hour, min int) time.Time {
 // worked out by hand (see TestPeriodReportFiguresByHand).
 type reportDesk struct {
 	s                *tickets.Store
+	db               *sqlx.DB
 	clock            *fakeClock
 	admin, net, lead *tickets.Agent
 	support, network int
@@ -35,8 +38,8 @@ type reportDesk struct {
 func newReportDesk(t *testing.T) *reportDesk {
 	t.Helper()
 	clock := &fakeClock{t: at(time.April, 1, 8, 0)}
-	s, _ := newStore(t, func(o *tickets.Opts) { o.Now = clock.Now })
-	d := &reportDesk{s: s, clock: clock}
+	s, db := newStore(t, func(o *tickets.Opts) { o.Now = clock.Now })
+	d := &reportDesk{s: s, db: db, clock: clock}
 	jar, err := s.CreateDepartment(ctx, "Jaringan")
 	if err != nil {
 		t.Fatal(err)
@@ -327,5 +330,19 @@ func TestReportPeriodDates(t *testing.T) {
 	// January's last full month is the previous year's December.
 	if start, _, _ := tickets.ReportPeriod("", "", wib, time.Date(2026, 1, 1, 0, 30, 0, 0, wib)); !start.Equal(time.Date(2025, 12, 1, 0, 0, 0, 0, wib)) {
 		t.Errorf("in January: %v", start)
+	}
+}
+
+// TestPeriodReportNeedsOneConnection: the report's reads take one
+// connection at a time, so that a full pool cannot leave it waiting for a
+// second while it holds its snapshot.
+func TestPeriodReportNeedsOneConnection(t *testing.T) {
+	d := newReportDesk(t)
+	d.db.SetMaxOpenConns(1)
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rep, err := d.s.PeriodReport(c, tickets.ReportRequest{Agent: d.admin, Location: wib})
+	if err != nil || rep.Opened != 7 {
+		t.Fatalf("on a pool of one: %v", err)
 	}
 }
