@@ -49,9 +49,9 @@ func All() ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: n, SQL: string(body)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migrations: %s: expected version %d", m.Name, i+1)
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migrations: %s and %s have the same version", ms[i-1].Name, ms[i].Name)
 		}
 	}
 	return ms, nil
@@ -69,12 +69,16 @@ func Latest() int {
 // Apply brings the database up to the newest version. It refuses a schema
 // newer than this binary knows: an older binary must not run against it.
 func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	ms, err := All()
 	if err != nil {
 		return err
+	}
+	return apply(ctx, db, log, ms)
+}
+
+func apply(ctx context.Context, db *sql.DB, log *slog.Logger, ms []Migration) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -92,21 +96,49 @@ func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 		applied_at  timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	var current int
-	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+	applied := map[int]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	if current > len(ms) {
-		return fmt.Errorf("migrations: the database schema is version %d but this binary knows only up to %d; run a newer helpdesk", current, len(ms))
+	current := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrations: %w", err)
+		}
+		applied[v] = true
+		current = max(current, v)
 	}
-	for _, m := range ms[current:] {
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	latest := 0
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].Version
+	}
+	if current > latest {
+		return fmt.Errorf("migrations: the database schema is version %d but this binary knows only up to %d; run a newer helpdesk", current, latest)
+	}
+	// Every file not applied yet, in order, also one numbered below the
+	// newest applied: branches developed side by side each take a number,
+	// and a database migrated by one of them meets the others' files
+	// later.
+	n := 0
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
 		log.Info("applying migration", "version", m.Version, "name", m.Name)
 		if err := applyOne(ctx, conn, m); err != nil {
 			return err
 		}
+		n++
 	}
-	if current < len(ms) {
-		log.Info("database schema up to date", "version", len(ms))
+	if n > 0 {
+		log.Info("database schema up to date", "version", latest)
 	}
 	return nil
 }

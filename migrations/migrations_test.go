@@ -62,8 +62,8 @@ func TestConcurrentStartsTakeTurns(t *testing.T) {
 	}
 	var n int
 	db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
-	if n != migrations.Latest() {
-		t.Errorf("%d rows in schema_migrations, want %d", n, migrations.Latest())
+	if ms, _ := migrations.All(); n != len(ms) {
+		t.Errorf("%d rows in schema_migrations, want %d", n, len(ms))
 	}
 }
 
@@ -82,13 +82,13 @@ func TestRefusesANewerSchema(t *testing.T) {
 	}
 }
 
-func TestFilesAreNumberedWithoutGaps(t *testing.T) {
+func TestFilesAreNumberedInOrder(t *testing.T) {
 	ms, err := migrations.All()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, m := range ms {
-		if m.Version != i+1 || !strings.HasSuffix(m.Name, ".sql") {
+		if m.Version <= 0 || i > 0 && m.Version <= ms[i-1].Version || !strings.HasSuffix(m.Name, ".sql") {
 			t.Errorf("migration %d: %+v", i, m.Name)
 		}
 	}

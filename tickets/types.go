@@ -129,6 +129,7 @@ type Agent struct {
 	Lang         string         `db:"lang"`
 	Timezone     string         `db:"timezone"`
 	Departments  []int          `db:"-"`
+	Leads        []int          `db:"-"` // the departments whose reports they see (a subset of Departments)
 }
 
 // CanSeeDepartment reports whether the agent may see tickets of department d.

@@ -108,14 +108,18 @@ func (s *server) adminAddAgent(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) adminUpdateAgent(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.Atoi(r.PathValue("id"))
-	var deps []int
-	for _, v := range r.PostForm["departments"] {
-		if n, err := strconv.Atoi(v); err == nil {
-			deps = append(deps, n)
+	ids := func(field string) []int {
+		var out []int
+		for _, v := range r.PostForm[field] {
+			if n, err := strconv.Atoi(v); err == nil {
+				out = append(out, n)
+			}
 		}
+		return out
 	}
 	err := s.store.UpdateAgent(r.Context(), webFrom(r).agent, id, tickets.AgentUpdate{
-		Active: r.PostFormValue("active") == "1", Admin: r.PostFormValue("admin") == "1", Departments: deps})
+		Active: r.PostFormValue("active") == "1", Admin: r.PostFormValue("admin") == "1",
+		Departments: ids("departments"), Leads: ids("leads")})
 	if pw := r.PostFormValue("password"); err == nil && pw != "" {
 		// For an agent who forgot theirs: agents have no mailed reset.
 		err = s.store.SetAgentPassword(r.Context(), id, pw)
