@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
@@ -27,7 +28,19 @@ type Source struct {
 	// Size is the message's length when raw holds only the start of it:
 	// a reader cut a message over the size limit (see Receive).
 	Size int64
+	// FirstSync says the message was in the mailbox before the helpdesk
+	// first read it; Received is when the mail server took it
+	// (INTERNALDATE). One that had waited over a day is an archive.
+	FirstSync bool
+	Received  time.Time
 }
+
+// archiveAge is how long a message found at the first sync of a mailbox
+// must have waited there to be filed as an archive: its tickets open at
+// the letter's date and nobody is mailed about it (autoresponses to years
+// of old letters would be a mass mailing). Younger ones are answered as
+// usual: a helpdesk set up on a fresh mailbox owes them their numbers.
+const archiveAge = 24 * time.Hour
 
 // Outcomes of a delivery.
 const (
@@ -137,6 +150,9 @@ type delivery struct {
 	reusedOf string
 	// department is whose agents see a message that files no ticket.
 	department int
+	// archive, when set, says why the message is filed as an archive:
+	// backdated, and nobody mailed.
+	archive string
 	// filedBy is the agent filing a stored message from the panel.
 	filedBy *tickets.Agent
 	// stored is what is kept of the raw message (its headers only when it
@@ -272,7 +288,11 @@ func (in *Intake) deliverIn(ctx context.Context, tx *tickets.Tx, d *delivery) er
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT act"); err != nil {
 			return err
 		}
-		note, err := in.file(ctx, tx, d)
+		fctx := ctx
+		if d.archive = in.archiveReason(d); d.archive != "" {
+			fctx = tickets.Quietly(ctx, d.archive)
+		}
+		note, err := in.file(fctx, tx, d)
 		if err != nil {
 			return err
 		}
@@ -298,6 +318,15 @@ func (in *Intake) deliverIn(ctx context.Context, tx *tickets.Tx, d *delivery) er
 		_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT act")
 		return err
 	}
+}
+
+// archiveReason says why a message is an archive, or "" when it is not.
+func (in *Intake) archiveReason(d *delivery) string {
+	if !d.src.FirstSync || d.src.Received.IsZero() || in.store.Now().Sub(d.src.Received) < archiveAge {
+		return ""
+	}
+	return "it was in the mailbox, received " + d.src.Received.UTC().Format("2006-01-02 15:04 UTC") +
+		", before the helpdesk first read it: filed as an archive, nobody mailed"
 }
 
 // file acts on the message: a new ticket, a reply, a response, a bounce.
@@ -332,6 +361,9 @@ func (in *Intake) file(ctx context.Context, tx *tickets.Tx, d *delivery) (string
 	}
 	if d.reusedOf != "" {
 		note += "; it reuses the Message-ID of another letter (" + d.reusedOf + ")"
+	}
+	if d.archive != "" {
+		note += "; " + d.archive
 	}
 	if d.res.ticketID == 0 && d.department == 0 {
 		if d.department, err = in.store.In(tx).DepartmentFor(ctx, recipients(d.m, d.src)); err != nil {

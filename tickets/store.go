@@ -126,10 +126,21 @@ type Change struct {
 // change back. The outbox uses it to queue notices atomically.
 type Hook func(ctx context.Context, tx *sqlx.Tx, c *Change) error
 
+type quietKey struct{}
+
+// Quietly makes every change made with ctx quiet, for this reason: stored,
+// nobody notified (an archive being filed).
+func Quietly(ctx context.Context, why string) context.Context {
+	return context.WithValue(ctx, quietKey{}, why)
+}
+
 // AddHook registers h. Call it while wiring, before serving.
 func (s *Store) AddHook(h Hook) { s.hooks = append(s.hooks, h) }
 
 func (s *Store) fire(ctx context.Context, tx *sqlx.Tx, c *Change) error {
+	if why, ok := ctx.Value(quietKey{}).(string); ok && !c.Quiet {
+		c.Quiet, c.QuietReason = true, why
+	}
 	for _, h := range s.hooks {
 		if err := h(ctx, tx, c); err != nil {
 			return err

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/kemsos/helpdesk/ingest"
 	tkt "github.com/kemsos/helpdesk/tickets"
 )
@@ -115,5 +120,94 @@ func TestPipeHandsOffToARunningServe(t *testing.T) {
 	defer e.db.Exec(`ALTER TABLE inbound_gone RENAME TO inbound_messages`)
 	if code, _, errOut := runCLI(context.Background(), strings.Replace(raw, "handoff1", "handoff2", 1), args...); code != exTempFail {
 		t.Errorf("serve failing: exit %d, want 75: %s", code, errOut)
+	}
+}
+
+// The first sync of a mailbox full of old letters (a desk moving from
+// osTicket, a mailbox that filled while nothing read it) files them as an
+// archive: tickets at the letters' dates, nobody mailed, and every
+// autoresponse left unsent on record with why. A letter that arrived
+// shortly before is answered as usual, and so is everything after.
+func TestFirstSyncFilesOldMailAsAnArchive(t *testing.T) {
+	e := newTestEnv(t)
+	srv := startFaultIMAP(t)
+	old := time.Now().Add(-72 * time.Hour)
+	letter := func(n int, extra string) []byte {
+		return []byte(fmt.Sprintf("From: Warga %[1]d <warga%[1]d@desa.example>\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Bansos belum cair %[1]d\r\n"+
+			"Date: %[2]s\r\nMessage-ID: <sync-%[1]d@desa.example>\r\n%[3]s\r\nBantuan saya belum cair.\r\n", n, old.Format(time.RFC1123Z), extra))
+	}
+	put := func(raw []byte, received time.Time) {
+		if _, err := srv.user.Append("INBOX", faultLiteral{bytes.NewReader(raw)}, &imap.AppendOptions{Time: received}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(letter(1, ""), old)
+	put(letter(2, ""), old)
+	put([]byte(fmt.Sprintf("From: Warga 1 <warga1@desa.example>\r\nTo: helpdesk@kemsos.go.id\r\nSubject: Re: Bansos belum cair 1\r\n"+
+		"Date: %s\r\nMessage-ID: <sync-1b@desa.example>\r\nIn-Reply-To: <sync-1@desa.example>\r\n\r\nSudah sebulan.\r\n", old.Format(time.RFC1123Z))), old.Add(time.Hour))
+	put(letter(3, ""), time.Now().Add(-time.Hour)) // waited an hour: a citizen owed a number
+
+	p, err := ingest.NewPoller(ingest.PollerOpts{URL: srv.URL(), Intake: e.in, DB: e.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), PollInterval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	faultWait(t, 20*time.Second, "the first sync", func() bool { return faultCount(e.db, `SELECT count(*) FROM inbound_messages`) == 4 })
+	put(letter(4, ""), time.Now()) // after the first sync: live mail
+	faultWait(t, 20*time.Second, "mail after the first sync", func() bool { return faultCount(e.db, `SELECT count(*) FROM inbound_messages`) == 5 })
+
+	type row struct {
+		MID     string         `db:"message_id"`
+		Outcome string         `db:"outcome"`
+		Note    string         `db:"note"`
+		Number  sql.NullString `db:"number"`
+		Created sql.NullTime   `db:"created_at"`
+	}
+	var rows []row
+	if err := e.db.Select(&rows, `SELECT m.message_id, m.outcome, m.note, t.number, t.created_at FROM inbound_messages m
+		LEFT JOIN tickets t ON t.id = m.ticket_id ORDER BY m.id`); err != nil {
+		t.Fatal(err)
+	}
+	mailed := func(number string) (queued int, unsent []string) {
+		var rs []struct {
+			Status string `db:"status"`
+			Why    string `db:"last_error"`
+		}
+		e.db.Select(&rs, `SELECT o.status, o.last_error FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.number = $1`, number)
+		for _, r := range rs {
+			if r.Status == "suppressed" {
+				unsent = append(unsent, r.Why)
+			} else {
+				queued++
+			}
+		}
+		return queued, unsent
+	}
+	for _, r := range rows {
+		archived := strings.Contains(r.Note, "filed as an archive")
+		queued, unsent := mailed(r.Number.String)
+		switch r.MID {
+		case "sync-1@desa.example", "sync-2@desa.example":
+			if !archived || queued != 0 || len(unsent) != 1 || !strings.Contains(unsent[0], "before the helpdesk first read it") {
+				t.Errorf("old letter %s: note %q, %d mails queued, unsent %q: want an archive, nobody mailed, the reason on record", r.MID, r.Note, queued, unsent)
+			}
+			if !r.Created.Valid || r.Created.Time.Sub(old).Abs() > time.Minute {
+				t.Errorf("old letter %s: ticket created %v, want the letter's date %v", r.MID, r.Created.Time, old)
+			}
+		case "sync-1b@desa.example":
+			if r.Outcome != "reply" || !archived {
+				t.Errorf("old reply: %s, note %q", r.Outcome, r.Note)
+			}
+		case "sync-3@desa.example", "sync-4@desa.example":
+			if archived || queued == 0 {
+				t.Errorf("recent letter %s: note %q, %d mails queued: it is answered as usual", r.MID, r.Note, queued)
+			}
+		}
+	}
+	if q, _ := mailed(rows[0].Number.String); q != 0 {
+		t.Errorf("the old reply mailed someone: %d mails on its ticket", q)
 	}
 }
