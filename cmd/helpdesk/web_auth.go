@@ -12,10 +12,13 @@ import (
 	"github.com/kemsos/helpdesk/tickets"
 )
 
-// Rate limits. Sign-in counts every attempt per address and failures per
-// account, so that guessing one password and spraying many accounts are
-// both slow; registration and reset mails are limited so the helpdesk
-// cannot be used to flood someone's mailbox.
+// Rate limits. Sign-in counts failures per address and per account, so
+// that guessing one password and spraying many accounts are both slow,
+// while a regional office or a carrier's NAT, where hundreds of people
+// share one address, is never locked out by its people signing in; an
+// address is the client's as HELPDESK_TRUSTED_PROXIES says, IPv6 by its
+// /64. Registration and reset mails are limited so the helpdesk cannot be
+// used to flood someone's mailbox.
 var (
 	limitLoginIP      = tickets.Limit{Max: 30, Window: 15 * time.Minute}
 	limitLoginAccount = tickets.Limit{Max: 5, Window: 15 * time.Minute}
@@ -54,12 +57,51 @@ func (s *server) limited(w http.ResponseWriter, r *http.Request, record bool, ke
 			return true
 		}
 		if !ok {
-			s.log.Warn("rate limited", "key", strings.SplitN(k, ":", 2)[0], "ip", clientIP(r))
+			s.log.Warn("rate limited", "key", strings.SplitN(k, ":", 2)[0], "ip", s.clientIP(r))
 			s.tooMany(w, r, retry)
 			return true
 		}
 	}
 	return false
+}
+
+// signInAttempt admits a sign-in attempt within the failure limits of the
+// client's address and of the account, or answers 429. The attempt is
+// counted at once, so that guesses sent in parallel cannot all pass before
+// the first failure is recorded; refund takes it back when the password
+// was right: only failures count.
+func (s *server) signInAttempt(w http.ResponseWriter, r *http.Request, account string) (refund func() error, ok bool) {
+	keys := []string{"login-ip:" + s.ipBucket(r), account}
+	limits := []tickets.Limit{limitLoginIP, limitLoginAccount}
+	if s.limited(w, r, false, keys, limits) {
+		return nil, false
+	}
+	// undo takes back the first n hits.
+	undo := func(n int) error {
+		for i, k := range keys[:n] {
+			if err := s.store.RateUndo(r.Context(), k, limits[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i, k := range keys {
+		within, retry, err := s.store.RateHit(r.Context(), k, limits[i])
+		if err == nil && !within {
+			// Others got there first, in parallel: this one is refused
+			// and does not count.
+			if err = undo(i + 1); err == nil {
+				s.log.Warn("rate limited", "key", strings.SplitN(k, ":", 2)[0], "ip", s.clientIP(r))
+				s.tooMany(w, r, retry)
+				return nil, false
+			}
+		}
+		if err != nil {
+			s.webError(w, r, err)
+			return nil, false
+		}
+	}
+	return func() error { return undo(len(keys)) }, true
 }
 
 func (s *server) landing(w http.ResponseWriter, r *http.Request) {
@@ -108,17 +150,12 @@ func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	f := loginForm{Login: strings.TrimSpace(r.PostFormValue("login")), Next: localPath(r.PostFormValue("next"), "")}
-	account := "login-account:" + strings.ToLower(f.Login)
-	if s.limited(w, r, true, []string{"login-ip:" + clientIP(r)}, []tickets.Limit{limitLoginIP}) ||
-		s.limited(w, r, false, []string{account}, []tickets.Limit{limitLoginAccount}) {
+	refund, ok := s.signInAttempt(w, r, "login-account:"+strings.ToLower(f.Login))
+	if !ok {
 		return
 	}
 	u, err := s.store.Authenticate(r.Context(), f.Login, r.PostFormValue("password"))
 	if errors.Is(err, tickets.ErrInvalidLogin) || errors.Is(err, tickets.ErrNotConfirmed) {
-		if _, _, err := s.store.RateHit(r.Context(), account, limitLoginAccount); err != nil {
-			s.webError(w, r, err)
-			return
-		}
 		p := s.newPage(w, r, "login.title")
 		p.Form = f
 		p.Errors = map[string]string{"login": p.T("login.failed")}
@@ -129,6 +166,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if err := refund(); err != nil {
 		s.webError(w, r, err)
 		return
 	}
@@ -167,17 +208,12 @@ func (s *server) agentLoginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) agentLogin(w http.ResponseWriter, r *http.Request) {
 	f := loginForm{Login: strings.TrimSpace(r.PostFormValue("login")), Next: localPath(r.PostFormValue("next"), "")}
-	account := "agent-login-account:" + strings.ToLower(f.Login)
-	if s.limited(w, r, true, []string{"login-ip:" + clientIP(r)}, []tickets.Limit{limitLoginIP}) ||
-		s.limited(w, r, false, []string{account}, []tickets.Limit{limitLoginAccount}) {
+	refund, ok := s.signInAttempt(w, r, "agent-login-account:"+strings.ToLower(f.Login))
+	if !ok {
 		return
 	}
 	a, err := s.store.AuthenticateAgent(r.Context(), f.Login, r.PostFormValue("password"))
 	if errors.Is(err, tickets.ErrInvalidLogin) {
-		if _, _, err := s.store.RateHit(r.Context(), account, limitLoginAccount); err != nil {
-			s.webError(w, r, err)
-			return
-		}
 		p := s.newPage(w, r, "agent_login.title")
 		p.Form = f
 		p.Errors = map[string]string{"login": p.T("login.failed")}
@@ -185,6 +221,10 @@ func (s *server) agentLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if err := refund(); err != nil {
 		s.webError(w, r, err)
 		return
 	}
@@ -209,7 +249,7 @@ func (s *server) registerForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) register(w http.ResponseWriter, r *http.Request) {
-	if s.limited(w, r, true, []string{"register-ip:" + clientIP(r)}, []tickets.Limit{limitRegisterIP}) {
+	if s.limited(w, r, true, []string{"register-ip:" + s.ipBucket(r)}, []tickets.Limit{limitRegisterIP}) {
 		return
 	}
 	f := registerForm{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Address: r.PostFormValue("address"),
@@ -330,7 +370,7 @@ func (s *server) forgot(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "forgot", p)
 		return
 	}
-	if s.limited(w, r, true, []string{"reset-ip:" + clientIP(r), "reset-account:" + tickets.NormalizeEmail(email)},
+	if s.limited(w, r, true, []string{"reset-ip:" + s.ipBucket(r), "reset-account:" + tickets.NormalizeEmail(email)},
 		[]tickets.Limit{limitResetIP, limitResetAccount}) {
 		return
 	}
