@@ -38,7 +38,7 @@ func (s *server) tooMany(w http.ResponseWriter, r *http.Request, retry time.Dura
 		mins = 1
 	}
 	w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
-	p := s.newPage(nil, r, "err.title")
+	p := s.newPage(nil, r, errorTitle(http.StatusTooManyRequests))
 	p.Data = map[string]any{"Code": http.StatusTooManyRequests, "Message": "err.rate", "Minutes": mins}
 	s.render(w, r, http.StatusTooManyRequests, "error", p)
 }

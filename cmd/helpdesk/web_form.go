@@ -172,7 +172,7 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request, wc *webCtx, f 
 	case errors.As(err, &mbe):
 		s.renderStatus(w, r, http.StatusRequestEntityTooLarge, "err.too_large")
 	case errors.As(err, &bad):
-		p := s.newPage(nil, r, "err.title")
+		p := s.newPage(nil, r, errorTitle(http.StatusBadRequest))
 		p.Data = map[string]any{"Code": http.StatusBadRequest, "Message": "err.bad_text", "Field": bad.field}
 		s.render(w, r, http.StatusBadRequest, "error", p)
 	default:

@@ -458,3 +458,25 @@ func translateValidation(lang, field, msg string) string {
 	}
 	return translate(lang, "val.field")
 }
+
+// Portal and errors (issue 12): error pages, form error summaries, the
+// status check, time zones and the small things of the portal.
+func init() {
+	for k, v := range map[string][2]string{
+		"err.title_400":    {"Permintaan tidak dapat diproses", "The request could not be processed"},
+		"err.title_401":    {"Silakan masuk", "Please sign in"},
+		"err.title_403":    {"Akses ditolak", "Access denied"},
+		"err.title_404":    {"Halaman tidak ditemukan", "Page not found"},
+		"err.title_405":    {"Alamat ini tidak dibuka dengan cara itu", "This address does not open that way"},
+		"err.title_413":    {"Kiriman terlalu besar", "The upload is too large"},
+		"err.title_429":    {"Terlalu banyak percobaan", "Too many attempts"},
+		"err.title_500":    {"Terjadi kesalahan", "Something went wrong"},
+		"err.method":       {"Alamat ini hanya menerima kiriman formulir. Buka halaman formulirnya, lalu kirim dari sana.", "This address only takes a form. Open the page with the form and send it from there."},
+		"err.code":         {"Kode galat: %d", "Error code: %d"},
+		"err.queue":        {"Kembali ke antrean tiket", "Back to the ticket queue"},
+		"err.signin":       {"Masuk ke akun Anda", "Sign in to your account"},
+		"err.check_status": {"Cek status tiket dengan email dan nomor tiket", "Check a ticket's status with your email and its number"},
+	} {
+		messages[k] = v
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -129,7 +130,7 @@ func (p *page) Agentside() bool { return p.Agent != nil }
 func (s *server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
 	wc := webFrom(r)
 	p := &page{Lang: wc.lang, Title: title, CSRF: s.web.csrfToken(wc), User: wc.user, Agent: wc.agent,
-		Path: r.URL.RequestURI(), loc: jakarta()}
+		Path: switchBack(r), loc: jakarta()}
 	tz := ""
 	switch {
 	case wc.user != nil:
@@ -144,6 +145,20 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, title string) *
 		p.Flash = s.takeFlash(w, r)
 	}
 	return p
+}
+
+// switchBack is where the language switch returns to: this page, or for
+// a page answering a form (an error page at the form's address, which a
+// GET cannot open) the page the form was on, by the Referer the browser
+// sends within the site (Referrer-Policy same-origin), else the start.
+func switchBack(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+		return localPath(ref.RequestURI(), "/")
+	}
+	return "/"
 }
 
 func jakarta() *time.Location {
@@ -175,7 +190,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, code int, name s
 
 // renderStatus shows an error page with a translated message.
 func (s *server) renderStatus(w http.ResponseWriter, r *http.Request, code int, msgKey string) {
-	p := s.newPage(nil, r, "err.title")
+	p := s.newPage(nil, r, errorTitle(code))
 	p.Data = map[string]any{"Code": code, "Message": msgKey}
 	s.render(w, r, code, "error", p)
 }
