@@ -81,6 +81,7 @@ func (s *server) routes() {
 	s.apiRoutes()
 	s.webRoutes()
 	s.legacyRoutes()
+	s.statusRoutes()
 	s.devRoutes()
 }
 

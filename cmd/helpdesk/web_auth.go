@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -104,12 +105,6 @@ func (s *server) signInAttempt(w http.ResponseWriter, r *http.Request, account s
 	return func() error { return undo(len(keys)) }, true
 }
 
-func (s *server) landing(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(w, r, "landing.title")
-	p.Form = loginForm{}
-	s.render(w, r, http.StatusOK, "landing", p)
-}
-
 // setLang switches the language: a cookie for everyone, and the account's
 // setting for signed-in people so that their mail follows.
 func (s *server) setLang(w http.ResponseWriter, r *http.Request) {
@@ -143,9 +138,37 @@ func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/tickets")
 		return
 	}
-	p := s.newPage(w, r, "login.title")
-	p.Form = loginForm{Next: localPath(r.URL.Query().Get("next"), "")}
-	s.render(w, r, http.StatusOK, "login", p)
+	s.showLogin(w, r, http.StatusOK, s.draftFor(r, "login"))
+}
+
+// showLogin renders a sign-in page (the citizens' or the agents', by d's
+// form), empty or as a failed attempt left it.
+func (s *server) showLogin(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
+	page, title := "login", "login.title"
+	if strings.HasPrefix(r.URL.Path, "/agent/") {
+		page, title = "agent_login", "agent_login.title"
+	}
+	p := s.newPage(w, r, title)
+	p.Form = loginForm{Login: d.value("login"), Next: localPath(r.URL.Query().Get("next"), "")}
+	if d != nil {
+		p.Form = loginForm{Login: d.value("login"), Next: localPath(d.value("next"), "")}
+	}
+	p.FieldLabels = map[string]string{"login": "login.login"}
+	if page == "agent_login" {
+		p.FieldLabels["login"] = "agent_login.email"
+	}
+	d.apply(p)
+	s.render(w, r, code, page, p)
+}
+
+// loginFailed sends a failed sign-in back to its form, with the login
+// typed and where it was going.
+func (s *server) loginFailed(w http.ResponseWriter, r *http.Request, back string, f loginForm, key string) {
+	if f.Next != "" {
+		back += "?next=" + url.QueryEscape(f.Next)
+	}
+	s.formFailed(w, r, &formDraft{Form: "login", Back: back, Values: map[string]string{"login": f.Login, "next": f.Next},
+		Errors: errKey("login", key)}, s.showLogin)
 }
 
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
@@ -156,13 +179,11 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.store.Authenticate(r.Context(), f.Login, r.PostFormValue("password"))
 	if errors.Is(err, tickets.ErrInvalidLogin) || errors.Is(err, tickets.ErrNotConfirmed) {
-		p := s.newPage(w, r, "login.title")
-		p.Form = f
-		p.Errors = map[string]string{"login": p.T("login.failed")}
+		key := "login.failed"
 		if errors.Is(err, tickets.ErrNotConfirmed) {
-			p.Errors["login"] = p.T("login.unconfirmed")
+			key = "login.unconfirmed"
 		}
-		s.render(w, r, http.StatusUnauthorized, "login", p)
+		s.loginFailed(w, r, "/login", f, key)
 		return
 	}
 	if err != nil {
@@ -177,6 +198,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	s.log.Info("citizen signed in", "user", u.ID)
 	redirect(w, r, localPath(f.Next, "/tickets"))
 }
@@ -201,9 +223,7 @@ func (s *server) agentLoginForm(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/agent")
 		return
 	}
-	p := s.newPage(w, r, "agent_login.title")
-	p.Form = loginForm{Next: localPath(r.URL.Query().Get("next"), "")}
-	s.render(w, r, http.StatusOK, "agent_login", p)
+	s.showLogin(w, r, http.StatusOK, s.draftFor(r, "login"))
 }
 
 func (s *server) agentLogin(w http.ResponseWriter, r *http.Request) {
@@ -214,10 +234,7 @@ func (s *server) agentLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.store.AuthenticateAgent(r.Context(), f.Login, r.PostFormValue("password"))
 	if errors.Is(err, tickets.ErrInvalidLogin) {
-		p := s.newPage(w, r, "agent_login.title")
-		p.Form = f
-		p.Errors = map[string]string{"login": p.T("login.failed")}
-		s.render(w, r, http.StatusUnauthorized, "agent_login", p)
+		s.loginFailed(w, r, "/agent/login", f, "login.failed")
 		return
 	}
 	if err != nil {
@@ -232,6 +249,7 @@ func (s *server) agentLogin(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	s.log.Info("agent signed in", "agent", a.ID)
 	redirect(w, r, localPath(f.Next, "/agent"))
 }
@@ -242,10 +260,19 @@ type registerForm struct {
 }
 
 func (s *server) registerForm(w http.ResponseWriter, r *http.Request) {
+	s.showRegister(w, r, http.StatusOK, s.draftFor(r, "register"))
+}
+
+func (s *server) showRegister(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
 	p := s.newPage(w, r, "register.title")
-	p.Form = registerForm{Timezone: "Asia/Jakarta"}
-	p.Data = timezones
-	s.render(w, r, http.StatusOK, "register", p)
+	f := registerForm{Timezone: "Asia/Jakarta"}
+	if d != nil {
+		f = registerForm{Email: d.value("email"), Name: d.value("name"), Address: d.value("address"), Phone: d.value("phone"), Timezone: d.value("timezone")}
+	}
+	p.Form, p.Data = f, zoneOptions(p.Lang, f.Timezone)
+	p.FieldLabels = map[string]string{"password": "register.password"}
+	d.apply(p)
+	s.render(w, r, code, "register", p)
 }
 
 func (s *server) register(w http.ResponseWriter, r *http.Request) {
@@ -257,16 +284,16 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) {
 	wc := webFrom(r)
 	_, err := s.store.Register(r.Context(), tickets.RegisterRequest{Email: f.Email, Name: f.Name, Address: f.Address,
 		Phone: f.Phone, Timezone: f.Timezone, Lang: wc.lang, Password: r.PostFormValue("password"), Confirm: r.PostFormValue("confirm")})
-	if errs, ok := fieldErrors(wc.lang, err); ok {
-		p := s.newPage(w, r, "register.title")
-		p.Form, p.Errors, p.Data = f, errs, timezones
-		s.render(w, r, http.StatusBadRequest, "register", p)
+	if errs, ok := draftErrors(err); ok {
+		s.formFailed(w, r, &formDraft{Form: "register", Back: "/register", Errors: errs, Values: map[string]string{
+			"email": f.Email, "name": f.Name, "address": f.Address, "phone": f.Phone, "timezone": f.Timezone}}, s.showRegister)
 		return
 	}
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	redirect(w, r, "/register/done")
 }
 
@@ -283,13 +310,13 @@ type confirmForm struct {
 }
 
 func (s *server) confirmAccountForm(w http.ResponseWriter, r *http.Request) {
-	s.showConfirmForm(w, r, r.URL.Query().Get("token"), nil)
+	tok := r.URL.Query().Get("token")
+	s.showConfirmForm(w, r, tok, http.StatusOK, s.draftFor(r, "confirm"))
 }
 
 // showConfirmForm renders the form for a live token, with the field error
-// of a failed attempt (failed, a *tickets.ValidationError, or nil), or the
-// "link invalid" page.
-func (s *server) showConfirmForm(w http.ResponseWriter, r *http.Request, tok string, failed error) {
+// of a failed attempt (from d), or the "link invalid" page.
+func (s *server) showConfirmForm(w http.ResponseWriter, r *http.Request, tok string, code int, d *formDraft) {
 	u, err := s.store.CheckConfirmToken(r.Context(), tok)
 	if errors.Is(err, tickets.ErrInvalidToken) {
 		s.confirmInvalid(w, r)
@@ -301,16 +328,16 @@ func (s *server) showConfirmForm(w http.ResponseWriter, r *http.Request, tok str
 	}
 	p := s.newPage(w, r, "confirm.title")
 	if webFrom(r).user == nil {
-		// Opened from the mail, most likely without our language cookie:
-		// the language they registered in.
-		p.Lang = u.Lang
-	}
-	code := http.StatusOK
-	if errs, ok := fieldErrors(p.Lang, failed); ok {
-		p.Errors, code = errs, http.StatusBadRequest
+		if _, err := r.Cookie(cookieLang); err != nil {
+			// Opened from the mail, without our language cookie: the
+			// language they registered in.
+			p.Lang = u.Lang
+		}
 	}
 	p.Form = confirmForm{Token: tok, Email: u.Email}
 	p.Data = map[string]any{"Ask": true}
+	p.FieldLabels = map[string]string{"password": "confirm.password"}
+	d.apply(p)
 	s.render(w, r, code, "confirm", p)
 }
 
@@ -331,17 +358,21 @@ func (s *server) confirmAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.store.ConfirmAccount(r.Context(), tok, r.PostFormValue("password"))
-	var verr *tickets.ValidationError
-	if errors.As(err, &verr) {
+	back := "/account/confirm?token=" + url.QueryEscape(tok)
+	if errs, ok := draftErrors(err); ok {
 		if _, _, err := s.store.RateHit(r.Context(), key, limitConfirmToken); err != nil {
 			s.webError(w, r, err)
 			return
 		}
-		s.showConfirmForm(w, r, tok, err)
+		s.formFailed(w, r, &formDraft{Form: "confirm", Back: back, Errors: errs},
+			func(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
+				s.showConfirmForm(w, r, tok, code, d)
+			})
 		return
 	}
 	if errors.Is(err, tickets.ErrInvalidToken) {
-		s.confirmInvalid(w, r)
+		// The GET says so, in the page's language.
+		redirect(w, r, back)
 		return
 	}
 	if err != nil {
@@ -349,25 +380,35 @@ func (s *server) confirmAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("account confirmed via web", "user", u.ID)
-	p := s.newPage(w, r, "confirm.title")
-	p.Lang = u.Lang
-	p.Data = map[string]any{"OK": true}
-	s.render(w, r, http.StatusOK, "confirm", p)
+	s.clearDraft(w, r)
+	if _, err := r.Cookie(cookieLang); err != nil {
+		// The sign-in page that follows speaks the language the
+		// confirmation form did.
+		http.SetCookie(w, s.web.cookie(cookieLang, u.Lang, 365*24*3600))
+	}
+	s.setFlash(w, "flash.account_active")
+	redirect(w, r, "/login")
 }
 
 func (s *server) forgotForm(w http.ResponseWriter, r *http.Request) {
+	s.showForgot(w, r, http.StatusOK, s.draftFor(r, "forgot"))
+}
+
+func (s *server) showForgot(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
 	p := s.newPage(w, r, "forgot.title")
-	p.Form = map[string]string{"Email": ""}
-	s.render(w, r, http.StatusOK, "forgot", p)
+	p.Form = map[string]string{"Email": d.value("email")}
+	if r.URL.Query().Get("sent") == "1" {
+		p.Data = map[string]any{"Sent": true}
+	}
+	d.apply(p)
+	s.render(w, r, code, "forgot", p)
 }
 
 func (s *server) forgot(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	p := s.newPage(w, r, "forgot.title")
 	if !tickets.ValidEmail(email) {
-		p.Form = map[string]string{"Email": email}
-		p.Errors = map[string]string{"email": translateValidation(p.Lang, "email", "a valid email address is required")}
-		s.render(w, r, http.StatusBadRequest, "forgot", p)
+		s.formFailed(w, r, &formDraft{Form: "forgot", Back: "/account/forgot", Values: map[string]string{"email": email},
+			Errors: map[string]formErr{"email": {Msg: "a valid email address is required"}}}, s.showForgot)
 		return
 	}
 	if s.limited(w, r, true, []string{"reset-ip:" + s.ipBucket(r), "reset-account:" + tickets.NormalizeEmail(email)},
@@ -378,12 +419,20 @@ func (s *server) forgot(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
-	p.Data = map[string]any{"Sent": true}
-	s.render(w, r, http.StatusOK, "forgot", p)
+	s.clearDraft(w, r)
+	// The same answer whether or not the address has an account.
+	redirect(w, r, "/account/forgot?sent=1")
 }
 
 func (s *server) resetForm(w http.ResponseWriter, r *http.Request) {
+	s.showReset(w, r, http.StatusOK, s.draftFor(r, "reset"))
+}
+
+func (s *server) showReset(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
 	tok := r.URL.Query().Get("token")
+	if d != nil && d.inPlace {
+		tok = d.value("token")
+	}
 	p := s.newPage(w, r, "reset.title")
 	if err := s.store.CheckResetToken(r.Context(), tok); err != nil {
 		if !errors.Is(err, tickets.ErrInvalidToken) {
@@ -395,21 +444,21 @@ func (s *server) resetForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form = map[string]string{"Token": tok}
-	s.render(w, r, http.StatusOK, "reset", p)
+	p.FieldLabels = map[string]string{"password": "reset.password"}
+	d.apply(p)
+	s.render(w, r, code, "reset", p)
 }
 
 func (s *server) reset(w http.ResponseWriter, r *http.Request) {
 	tok := r.PostFormValue("token")
 	u, err := s.store.ResetPassword(r.Context(), tok, r.PostFormValue("password"), r.PostFormValue("confirm"))
-	p := s.newPage(w, r, "reset.title")
-	if errs, ok := fieldErrors(p.Lang, err); ok {
-		p.Form, p.Errors = map[string]string{"Token": tok}, errs
-		s.render(w, r, http.StatusBadRequest, "reset", p)
+	back := "/account/reset?token=" + url.QueryEscape(tok)
+	if errs, ok := draftErrors(err); ok {
+		s.formFailed(w, r, &formDraft{Form: "reset", Back: back, Errors: errs, Values: map[string]string{"token": tok}}, s.showReset)
 		return
 	}
 	if errors.Is(err, tickets.ErrInvalidToken) {
-		p.Data = map[string]any{"Invalid": true}
-		s.render(w, r, http.StatusNotFound, "reset", p)
+		redirect(w, r, back)
 		return
 	}
 	if err != nil {
@@ -417,6 +466,7 @@ func (s *server) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("password reset via web", "user", u.ID)
+	s.clearDraft(w, r)
 	s.setFlash(w, "flash.password_reset")
 	redirect(w, r, "/login")
 }

@@ -90,8 +90,7 @@ func TestWebBrowserWalksTheManual(t *testing.T) {
 	waitFor("confirmed", hasText("Akun Anda sudah aktif"))
 	shot("04-akun-aktif")
 
-	// Gambar 7: sign in.
-	do("to sign-in", chromedp.Click(css(`main a[href="/login"]`)))
+	// Gambar 7: sign in, where the confirmation leads.
 	waitFor("sign-in page", `!!document.querySelector("#login")`)
 	do("sign in",
 		chromedp.SendKeys(css("#login"), "izzah.annisa@example.id"),

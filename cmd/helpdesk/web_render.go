@@ -90,6 +90,19 @@ type page struct {
 	Form   any
 	Data   any
 	loc    *time.Location
+
+	// TitleText goes before the title, untranslated: "#881358 Subject".
+	TitleText string
+	// Refile names the files a failed form must be given again.
+	Refile []string
+	// ReplaceURL is the page's own address when it answers a form at the
+	// form's address (see formFailed).
+	ReplaceURL string
+	// FieldLabels overrides the error summary's label key of a field (""
+	// for a field with no input to go to); FieldPrefix goes before field
+	// names to make the ids of their inputs.
+	FieldLabels map[string]string
+	FieldPrefix string
 }
 
 // T translates key into the page's language; args fill %s/%d verbs.
@@ -100,7 +113,16 @@ func (p *page) Time(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(p.loc).Format("02/01/2006 15:04 MST")
+	t = t.In(p.loc)
+	return t.Format("02/01/2006 15:04") + " " + zoneAbbrev(t)
+}
+
+// TopicDesc is a help topic's description in the page's language.
+func (p *page) TopicDesc(t tickets.Topic) string {
+	if en, ok := topicDescriptionsEN[t.Description]; ok && p.Lang == "en" {
+		return en
+	}
+	return t.Description
 }
 
 // Err returns the translated error of a form field, "" when none.
@@ -108,6 +130,19 @@ func (p *page) Err(field string) string { return p.Errors[field] }
 
 // Accept is the file input's accept attribute.
 func (p *page) Accept() string { return allowedExtensions() }
+
+// uploadLimits are tickets' upload policy, for the browser to check files
+// before sending them (app.js); the server checks them again.
+type uploadLimits struct {
+	Size, Total            int64
+	Count, SizeMB, TotalMB int
+}
+
+// Limits is the upload policy for the file input.
+func (p *page) Limits() uploadLimits {
+	return uploadLimits{Size: tickets.MaxUploadSize, Total: tickets.MaxUploadTotal, Count: tickets.MaxUploads,
+		SizeMB: tickets.MaxUploadSize >> 20, TotalMB: tickets.MaxUploadTotal >> 20}
+}
 
 // FileHint states the upload limits in the page's language.
 func (p *page) FileHint() string {
