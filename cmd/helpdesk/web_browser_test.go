@@ -42,7 +42,9 @@ func TestWebBrowserWalksTheManual(t *testing.T) {
 	os.WriteFile(salah, pdf, 0o644)
 
 	base := e.http.URL
-	do, waitFor, hasText, shot, css := c.do, c.waitFor, hasText, c.shot, css
+	do, waitFor, hasText, css := c.do, c.waitFor, hasText, css
+	// Each page the walk-through shows is also checked for accessibility.
+	shot := func(name string) { c.t.Helper(); c.shot(name); c.axe(name) }
 	ctx := c.ctx
 
 	// Gambar 1–3: the start page, then registration with a mistake.

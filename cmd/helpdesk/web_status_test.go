@@ -107,3 +107,31 @@ func TestStatusCheckAnswersTheSameAndMailsOnlyParticipants(t *testing.T) {
 		t.Fatalf("view.php's form: %s", snippet(page.body))
 	}
 }
+
+// A signed-in citizen is not told to sign in first; the page's title
+// carries a ticket's number.
+func TestWebLandingAndTitlesForASignedInCitizen(t *testing.T) {
+	e := newWebEnv(t)
+	b := e.citizen("izzah@example.id", "Izzah Annisa")
+	r := b.get("/")
+	if strings.Contains(r.body, "Masuk terlebih dahulu") || strings.Contains(r.body, `action="/login"`) || !strings.Contains(r.body, "Selamat datang, Izzah Annisa") {
+		t.Errorf("landing page for a signed-in citizen: %s", snippet(r.body))
+	}
+	if !strings.Contains(r.body, `value="izzah@example.id"`) {
+		t.Error("the status form does not offer the citizen's address")
+	}
+	if r := e.browser().get("/"); !strings.Contains(r.body, "Masuk terlebih dahulu") {
+		t.Error("a visitor is not told to sign in first")
+	}
+	num := openViaWeb(t, b, "Data DTKS tidak sesuai")
+	if r := b.get("/tickets/" + num); !strings.Contains(r.body, "<title>#"+num+" Data DTKS tidak sesuai · Tiket · ") {
+		t.Errorf("title: %s", r.body[strings.Index(r.body, "<title>"):strings.Index(r.body, "</title>")])
+	}
+	if r := b.get("/tickets/new"); !strings.Contains(r.body, "Semua masalah, keluhan dan informasi terkait data terpadu bantuan sosial.") {
+		t.Error("the new-ticket form lacks the topics' descriptions")
+	}
+	b.post("/lang", url.Values{"lang": {"en"}, "next": {"/tickets/new"}})
+	if r := b.get("/tickets/new"); !strings.Contains(r.body, "integrated social assistance data") {
+		t.Error("the English form lacks the topics' descriptions in English")
+	}
+}

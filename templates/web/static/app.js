@@ -63,7 +63,7 @@
         files.push(f);
         notAnImage(box, f, function (g, why) {
           files = files.filter(function (h) { return h !== g; });
-          showProblems(box, [why]);
+          showProblems(box, [why], true);
           sync();
         });
       }
@@ -127,11 +127,18 @@ function notAnImage(box, f, bad) {
   r.readAsArrayBuffer(f.slice(0, 12));
 }
 
-function showProblems(box, problems) {
-  var p = box.querySelector("[data-files-err]");
-  if (!p) return;
-  p.textContent = problems.join(" ");
-  p.hidden = problems.length === 0;
+// showProblems lists the files refused, replacing the list (or adding to
+// it, for a refusal found later).
+function showProblems(box, problems, more) {
+  var list = box.querySelector("[data-files-err]");
+  if (!list) return;
+  if (!more) list.textContent = "";
+  problems.forEach(function (why) {
+    var line = document.createElement("p");
+    line.textContent = why;
+    list.appendChild(line);
+  });
+  list.hidden = list.children.length === 0;
 }
 
 (function () {
