@@ -167,7 +167,7 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request, wc *webCtx, f 
 	case err == nil:
 		return true
 	case errors.Is(err, errFormToken):
-		s.log.Warn("csrf token mismatch", "path", r.URL.Path)
+		s.log.Warn("csrf token mismatch", "path", r.URL.Path, "ip", s.clientIP(r))
 		s.renderStatus(w, r, http.StatusForbidden, "err.csrf")
 	case errors.As(err, &mbe):
 		s.renderStatus(w, r, http.StatusRequestEntityTooLarge, "err.too_large")
