@@ -29,6 +29,9 @@ const (
 	StatusResolved     NoticeKind = "status_resolved"
 	StatusClosed       NoticeKind = "status_closed"
 	TicketReopened     NoticeKind = "ticket_reopened"
+	// StatusLink answers the "check a ticket's status" form: the ticket's
+	// progress link, mailed to the participant who asked.
+	StatusLink NoticeKind = "status_link"
 
 	AlertNewTicket NoticeKind = "alert_new_ticket"
 	AlertTransfer  NoticeKind = "alert_transfer"
@@ -46,7 +49,7 @@ const (
 // NoticeKinds lists every kind, for tests and the admin preview.
 var NoticeKinds = []NoticeKind{
 	ConfirmAccount, PasswordReset, AccountExists, TicketAutoresponse, ResponseNotice,
-	StatusResolved, StatusClosed, TicketReopened,
+	StatusResolved, StatusClosed, TicketReopened, StatusLink,
 	AlertNewTicket, AlertTransfer, AlertAssigned, AlertOverdue,
 	AlertUnverified, AlertRefused, AlertCommands, Digest,
 }

@@ -41,6 +41,7 @@ type Store struct {
 	now          func() time.Time
 	hooks        []Hook
 	accountHooks []AccountHook
+	linkHooks    []StatusLinkHook
 
 	numMu      sync.Mutex
 	sixLimit   int

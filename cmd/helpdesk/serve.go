@@ -50,6 +50,7 @@ func newOutbox(cfg *Config, store *tickets.Store, log *slog.Logger) (*outbound.O
 		AutoresponsesPerHour: cfg.AutoresponsesPerHour})
 	store.AddHook(ob.Hook)
 	store.AddAccountHook(ob.AccountHook)
+	store.AddStatusLinkHook(ob.StatusLinkHook)
 	return ob, nil
 }
 

@@ -588,3 +588,52 @@ func translateValidation(lang, field, msg string) string {
 	}
 	return translate(lang, "val.field")
 }
+
+// Portal and errors (issue 12): error pages, form error summaries, the
+// status check, time zones and the small things of the portal.
+func init() {
+	for k, v := range map[string][2]string{
+		"err.title_400":    {"Permintaan tidak dapat diproses", "The request could not be processed"},
+		"err.title_401":    {"Silakan masuk", "Please sign in"},
+		"err.title_403":    {"Akses ditolak", "Access denied"},
+		"err.title_404":    {"Halaman tidak ditemukan", "Page not found"},
+		"err.title_405":    {"Alamat ini tidak dibuka dengan cara itu", "This address does not open that way"},
+		"err.title_413":    {"Kiriman terlalu besar", "The upload is too large"},
+		"err.title_429":    {"Terlalu banyak percobaan", "Too many attempts"},
+		"err.title_500":    {"Terjadi kesalahan", "Something went wrong"},
+		"err.method":       {"Alamat ini hanya menerima kiriman formulir. Buka halaman formulirnya, lalu kirim dari sana.", "This address only takes a form. Open the page with the form and send it from there."},
+		"err.code":         {"Kode galat: %d", "Error code: %d"},
+		"err.queue":        {"Kembali ke antrean tiket", "Back to the ticket queue"},
+		"err.signin":       {"Masuk ke akun Anda", "Sign in to your account"},
+		"err.check_status": {"Cek status tiket dengan email dan nomor tiket", "Check a ticket's status with your email and its number"},
+
+		"flash.account_active":   {"Akun Anda sudah aktif. Silakan masuk.", "Your account is active. Please sign in."},
+		"landing.open_p_user":    {"Isi formulir pengaduan dan lampirkan dokumen pendukung.", "Fill in the form and attach supporting documents."},
+		"landing.mine_h":         {"Tiket Saya", "My Tickets"},
+		"landing.mine_p":         {"Masuk untuk melihat semua pengaduan yang pernah Anda kirim, lewat web maupun email.", "Sign in to follow every complaint you sent, by web or by email."},
+		"landing.mine_p_user":    {"Lihat semua pengaduan yang pernah Anda kirim, lewat web maupun email.", "Follow every complaint you sent, by web or by email."},
+		"status.intro":           {"Tanpa akun: masukkan alamat email dan nomor tiket Anda. Kami akan mengirim tautan untuk melihat dan membalas tiket tersebut ke alamat email itu.", "No account needed: enter your email address and your ticket number. We will mail a link to see and answer that ticket to that address."},
+		"status.number":          {"Nomor tiket", "Ticket number"},
+		"status.number_hint":     {"Enam atau tujuh angka, misalnya 881358; ada di subjek email dari kami.", "Six or seven digits, e.g. 881358; it is in the subject of our mails."},
+		"status.submit":          {"Kirim tautan ke email saya", "Mail me the link"},
+		"status.sent":            {"Jika tiket ini milik alamat email tersebut, kami telah mengirim tautan untuk melihatnya ke alamat itu. Periksa kotak masuk (dan folder spam) Anda.", "If this ticket belongs to that address, we have mailed it a link to see it. Check your inbox (and the spam folder)."},
+		"status.bad_number":      {"Nomor tiket terdiri dari enam atau tujuh angka, misalnya 881358.", "A ticket number has six or seven digits, e.g. 881358."},
+		"form.summary":           {"Formulir belum terkirim. Perbaiki isian berikut:", "The form was not sent. Please correct the following:"},
+		"files.refile":           {"Berkas berikut belum terkirim. Pilih lagi sebelum mengirim:", "These files were not sent. Choose them again before sending:"},
+		"files.refile_short":     {"pilih lagi %d berkas yang belum terkirim", "choose the %d files that were not sent again"},
+		"newticket.topics_about": {"Penjelasan setiap topik bantuan", "What each help topic covers"},
+	} {
+		messages[k] = v
+	}
+}
+
+// topicDescriptionsEN translates the descriptions of the seeded help
+// topics (migrations/0001_init.sql, from the manual) for the English
+// pages; a description an admin wrote is shown as written.
+var topicDescriptionsEN = map[string]string{
+	"Semua masalah dan informasi yang ingin diperoleh dari aplikasi SIKS-NG baik versi online, offline, dan mobile.":             "Every problem with, and question about, the SIKS-NG application: online, offline and mobile.",
+	"Semua masalah, keluhan dan informasi yang ingin diperoleh terkait dengan TUSI (tugas pokok dan fungsi) Kementerian Sosial.": "Every problem, complaint and question about the duties and functions (TUSI) of the Ministry of Social Affairs.",
+	"Semua masalah, keluhan dan informasi terkait data terpadu bantuan sosial.":                                                  "Every problem, complaint and question about the integrated social assistance data (DTKS).",
+	"Semua masalah, keluhan dan informasi seputar penggunaan email Kemsos, termasuk upgrade kuota, perubahan dan penghapusan.":   "Every problem, complaint and question about Kemsos email: larger quotas, changes and deletion.",
+	"Semua masalah, keluhan dan informasi seputar optimalisasi internet dan jaringan di Kementerian Sosial.":                     "Every problem, complaint and question about the internet and the network at the Ministry of Social Affairs.",
+}
