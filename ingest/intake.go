@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kemsos/helpdesk/tickets"
+	"github.com/lib/pq"
 )
 
 // Source says where a raw message came from.
@@ -214,7 +215,7 @@ func (in *Intake) commit(ctx context.Context, ds []*delivery) error {
 					return err
 				}
 			}
-			return nil
+			return in.recordUIDs(ctx, tx, ds)
 		})
 		if !tickets.IsRetryable(err) || try == 4 || ctx.Err() != nil {
 			break
@@ -388,16 +389,29 @@ func (in *Intake) storeRaw(ctx context.Context, tx *tickets.Tx, d *delivery, key
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	if d.src.UID != 0 {
-		if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, id); err != nil {
-			return false, err
+	return err == nil, err
+}
+
+// recordUIDs remembers which mailbox message each delivery was, stored or
+// a duplicate (for flagging it on the server), in one insert for the group.
+func (in *Intake) recordUIDs(ctx context.Context, tx *tickets.Tx, ds []*delivery) error {
+	var boxes []string
+	var validities, uids, ids []int64
+	for _, d := range ds {
+		if d.src.UID != 0 && d.res.InboundID != 0 {
+			boxes = append(boxes, d.src.Mailbox)
+			validities = append(validities, int64(d.src.UIDValidity))
+			uids = append(uids, int64(d.src.UID))
+			ids = append(ids, d.res.InboundID)
 		}
 	}
-	return true, nil
+	if len(uids) == 0 {
+		return nil
+	}
+	_, err := in.store.Prep(tx).ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) ON CONFLICT DO NOTHING`,
+		pq.Array(boxes), pq.Array(validities), pq.Array(uids), pq.Array(ids))
+	return err
 }
 
 func nullID(id int64) any {
@@ -468,11 +482,6 @@ func (in *Intake) duplicate(ctx context.Context, tx *tickets.Tx, key string, d *
 		return err
 	}
 	res.InboundID, res.Outcome, res.Ticket, res.EntryID = row.ID, row.Outcome, row.Ticket.String, row.Entry.Int64
-	if d.src.UID != 0 {
-		_, err := tx.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, row.ID)
-		return err
-	}
 	return nil
 }
 

@@ -48,6 +48,12 @@ const faultChildEnv = "HELPDESK_FAULT_CHILD"
 // then waits a second, not a minute.
 const faultJobsEnv = "HELPDESK_FAULT_JOB_EVERY"
 
+// faultHWMEnv names a file the child writes its peak RSS (VmHWM, KiB) to
+// as it exits: exact, where the parent's 10 ms samples may miss a peak
+// just before the exit, and wait4's ru_maxrss counts the test binary's
+// own RSS at the fork (Linux keeps it across exec).
+const faultHWMEnv = "HELPDESK_FAULT_HWM_FILE"
+
 func init() {
 	if os.Getenv(faultChildEnv) == "1" {
 		jobs, err := faultJobSchedule(os.Getenv(faultJobsEnv))
@@ -55,8 +61,27 @@ func init() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		os.Exit(runMain(jobs...))
+		code := runMain(jobs...)
+		if f := os.Getenv(faultHWMEnv); f != "" {
+			os.WriteFile(f, []byte(strconv.FormatInt(vmHWM(os.Getpid()), 10)), 0o644)
+		}
+		os.Exit(code)
 	}
+}
+
+// vmHWM is a process's peak RSS so far, KiB, or 0.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 func faultJobSchedule(spec string) ([]jobOption, error) {
@@ -700,15 +725,7 @@ func peakRSS(pid int, done <-chan struct{}) <-chan int64 {
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); err == nil {
-				for _, line := range strings.Split(string(b), "\n") {
-					if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-						if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil && kb > peak {
-							peak = kb
-						}
-					}
-				}
-			}
+			peak = max(peak, vmHWM(pid))
 			select {
 			case <-done:
 				out <- peak
@@ -726,8 +743,8 @@ type pipeResult struct {
 	stdout   string
 	stderr   string
 	took     time.Duration
-	vmHWM    int64 // KiB, sampled from /proc while it ran
-	maxRSSKB int64 // KiB, from wait4's rusage
+	vmHWM    int64 // KiB: its peak RSS, as it reported it at exit (or sampled)
+	maxRSSKB int64 // KiB, from wait4's rusage: includes the test binary's RSS
 }
 
 // runIngestPipe runs `helpdesk ingest` as a child process with raw on its
@@ -741,11 +758,13 @@ func runIngestPipe(t *testing.T, dsn string, raw []byte) pipeResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "ingest")
+	hwmFile := filepath.Join(t.TempDir(), "hwm")
 	cmd.Env = faultEnv(map[string]string{
 		"HELPDESK_DATABASE_URL": dsn,
 		"HELPDESK_DATA_DIR":     t.TempDir(),
 		"HELPDESK_FROM":         faultFrom,
 		"HELPDESK_SECRET":       faultSecret,
+		faultHWMEnv:             hwmFile,
 	})
 	var stdout, stderr bytes.Buffer
 	cmd.Stdin = bytes.NewReader(raw)
@@ -759,6 +778,10 @@ func runIngestPipe(t *testing.T, dsn string, raw []byte) pipeResult {
 	werr := cmd.Wait()
 	close(done)
 	r := pipeResult{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start), vmHWM: <-peak}
+	if b, err := os.ReadFile(hwmFile); err == nil {
+		n, _ := strconv.ParseInt(string(b), 10, 64)
+		r.vmHWM = max(r.vmHWM, n)
+	}
 	var ee *exec.ExitError
 	switch {
 	case werr == nil:
