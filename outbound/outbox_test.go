@@ -428,6 +428,18 @@ func TestAgentAlertsPastABurstAreCollapsedNotDropped(t *testing.T) {
 	if alerts != 10 || held != 15 || suppressed != 0 {
 		t.Fatalf("agent alerts: queued %d held %d suppressed %d, want 10, 15, 0", alerts, held, suppressed)
 	}
+	last := func() (string, string) {
+		var status, why string
+		r.db.QueryRow(`SELECT status, last_error FROM outbox WHERE recipient = 'budi@kemsos.go.id' ORDER BY id DESC LIMIT 1`).Scan(&status, &why)
+		return status, why
+	}
+	// While alerts wait for their digest, a new one joins them, however
+	// long ago the burst began.
+	r.db.MustExec(`UPDATE outbox SET created_at = created_at - interval '11 minutes' WHERE recipient = 'budi@kemsos.go.id'`)
+	r.open("late@example.id")
+	if status, why := last(); status != "held" || !strings.Contains(why, "waiting for their digest") {
+		t.Errorf("alert while others wait for the digest: %s %q, want held to join them", status, why)
+	}
 	if _, err := r.ob.SendDigests(bg); err != nil {
 		t.Fatal(err)
 	}
@@ -435,6 +447,11 @@ func TestAgentAlertsPastABurstAreCollapsedNotDropped(t *testing.T) {
 	r.db.Get(&left, `SELECT count(*) FROM outbox WHERE recipient = 'budi@kemsos.go.id' AND status = 'held'`)
 	if left != 0 {
 		t.Errorf("%d alerts still held after the digest", left)
+	}
+	// The digest gone out and the burst over, alerts go one by one again.
+	r.open("after@example.id")
+	if status, why := last(); status != "queued" {
+		t.Errorf("alert after the digest: %s %q, want it sent", status, why)
 	}
 }
 
