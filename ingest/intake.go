@@ -315,9 +315,10 @@ func (in *Intake) deliverIn(ctx context.Context, tx *tickets.Tx, d *delivery) er
 		if !stored {
 			return fmt.Errorf("ingest: %s: stored concurrently again and again", key)
 		}
-		// Released, so that the next message of a group does not nest in it.
-		_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT act")
-		return err
+		// Not released: the next message's savepoint nests in this one,
+		// which costs nothing (a released savepoint is a subtransaction
+		// all the same) and saves a round trip per message.
+		return nil
 	}
 }
 
