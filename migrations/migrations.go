@@ -2,6 +2,11 @@
 // embedded in the binary, and applies them. Each file runs in its own
 // transaction together with its version bump; an advisory lock makes two
 // processes starting at once take turns.
+//
+// Numbers are unique but may have gaps: work in progress on parallel
+// branches reserves its numbers, and a branch carries only its own. A
+// database records each version it applied, so a file whose number is
+// below one already applied (a branch merged later) is still applied.
 package migrations
 
 import (
@@ -49,9 +54,9 @@ func All() ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: n, SQL: string(body)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migrations: %s: expected version %d", m.Name, i+1)
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migrations: %s and %s share version %d", ms[i-1].Name, ms[i].Name, ms[i].Version)
 		}
 	}
 	return ms, nil
@@ -92,21 +97,44 @@ func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 		applied_at  timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	var current int
-	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	if current > len(ms) {
-		return fmt.Errorf("migrations: the database schema is version %d but this binary knows only up to %d; run a newer helpdesk", current, len(ms))
+	applied := map[int]bool{}
+	current := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrations: %w", err)
+		}
+		applied[v], current = true, max(current, v)
 	}
-	for _, m := range ms[current:] {
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	latest := 0
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].Version
+	}
+	if current > latest {
+		return fmt.Errorf("migrations: the database schema is version %d but this binary knows only up to %d; run a newer helpdesk", current, latest)
+	}
+	n := 0
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
 		log.Info("applying migration", "version", m.Version, "name", m.Name)
 		if err := applyOne(ctx, conn, m); err != nil {
 			return err
 		}
+		n++
 	}
-	if current < len(ms) {
-		log.Info("database schema up to date", "version", len(ms))
+	if n > 0 {
+		log.Info("database schema up to date", "version", latest)
 	}
 	return nil
 }
