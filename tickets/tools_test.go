@@ -117,8 +117,8 @@ func TestMergeMovesThreadPeopleAndMessageIDs(t *testing.T) {
 	dst := openTicket(t, s, "izzah@example.id", "Data Terpadu")
 	src, _, err := s.Open(ctx, tickets.OpenRequest{Owner: tickets.Address{Email: "kades@desa.example", Name: "Kades"}, Subject: "Re: PKH",
 		Body: "Ini juga soal warga kami.", Source: tickets.SourceEmail, MessageID: "<kades-1@desa.example>", RefersTo: dst.ID,
-		Collaborators:  []tickets.Address{{Email: "sekdes@desa.example"}},
-		Attachments:    []tickets.NewAttachment{{Name: "foto.jpg", ContentType: "image/jpeg", Data: []byte("jpeg")}}})
+		Collaborators: []tickets.Address{{Email: "sekdes@desa.example"}},
+		Attachments:   []tickets.NewAttachment{{Name: "foto.jpg", ContentType: "image/jpeg", Data: []byte("jpeg")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
