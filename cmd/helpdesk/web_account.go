@@ -35,7 +35,7 @@ func (s *server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 	p := s.newPage(w, r, "account.title")
 	p.Form, p.Errors = f, errs
 	saved := r.URL.Query().Get("saved")
-	if saved != "profile" && saved != "password" {
+	if saved != "profile" && saved != "password" && saved != "signature" {
 		saved = ""
 	}
 	p.Data = accountData{Timezones: timezones, Saved: saved, Agentside: wc.agent != nil}

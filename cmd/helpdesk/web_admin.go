@@ -16,6 +16,8 @@ type adminData struct {
 	Topics      []tickets.Topic
 	Keys        []tickets.APIKey
 	NewKey      string // shown once, right after creation
+	// Ticket tools (issue 12).
+	Canned []tickets.Canned
 }
 
 // DeptName names a department id for the tables.
@@ -53,6 +55,8 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, section strin
 		d.Topics, err = s.store.Topics(ctx, true)
 	case "apikeys":
 		d.Keys, err = s.store.APIKeys(ctx)
+	case "canned": // Ticket tools (issue 12)
+		d.Canned, err = s.store.CannedResponses(ctx)
 	}
 	if err != nil {
 		s.webError(w, r, err)

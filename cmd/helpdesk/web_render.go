@@ -89,6 +89,9 @@ type page struct {
 	Form   any
 	Data   any
 	loc    *time.Location
+
+	// FlashArgs fill the flash's verbs (FlashText).
+	FlashArgs []string
 }
 
 // T translates key into the page's language; args fill %s/%d verbs.
@@ -100,6 +103,15 @@ func (p *page) Time(t time.Time) string {
 		return ""
 	}
 	return t.In(p.loc).Format("02/01/2006 15:04 MST")
+}
+
+// FlashText is the flash in the page's language.
+func (p *page) FlashText() string {
+	args := make([]any, len(p.FlashArgs))
+	for i, a := range p.FlashArgs {
+		args[i] = a
+	}
+	return p.T(p.Flash, args...)
 }
 
 // Err returns the translated error of a form field, "" when none.
@@ -141,7 +153,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, title string) *
 		p.loc = loc
 	}
 	if w != nil {
-		p.Flash = s.takeFlash(w, r)
+		p.Flash, p.FlashArgs = s.takeFlash(w, r)
 	}
 	return p
 }
