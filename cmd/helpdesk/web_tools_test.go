@@ -410,10 +410,10 @@ func TestWebTicketForACallerWithAndWithoutEmail(t *testing.T) {
 
 func pngOf(t *testing.T) []byte {
 	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
-	for x := range 40 {
-		for y := range 30 {
-			img.Set(x, y, color.RGBA{uint8(x * 6), 90, uint8(y * 8), 255})
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for x := range 320 {
+		for y := range 240 {
+			img.Set(x, y, color.RGBA{uint8(x * 3 / 4), 90, uint8(y), 255})
 		}
 	}
 	var b bytes.Buffer
@@ -580,5 +580,61 @@ func TestAPIMergeAnswersTheTicketItWentInto(t *testing.T) {
 	e.api("GET", "/api/v1/tickets", nil, &list)
 	if len(list.Tickets) != 1 {
 		t.Errorf("%d tickets listed", len(list.Tickets))
+	}
+}
+
+// TestMergedTicketsMailStillReachesAndProves: end to end over SMTP, a
+// stranger's letter about Siti's ticket becomes a ticket of its own; once
+// merged, the stranger is told, a reply to the old ticket's mail lands on
+// the merged one as proven by possession and alerts the agent, and the
+// next response is one mail to Siti with the stranger in Cc.
+func TestMergedTicketsMailStillReachesAndProves(t *testing.T) {
+	e := newAttackEnv(t)
+	tk, auto := e.citizenTicket()
+	e.send(e.letter("Kami membenarkan laporan Ibu Siti.", "From: Kepala Desa <kades@desa.example>", "Subject: Re: Bantuan PKH belum cair",
+		"In-Reply-To: <"+auto.messageID+">"))
+	var other string
+	e.db.Get(&other, `SELECT number FROM tickets WHERE refers_to = $1`, tk.ID)
+	autoB := to(e.flush(), "kades@desa.example")
+	if other == "" || len(autoB) != 1 {
+		t.Fatalf("the stranger's letter: ticket %q, %d autoresponses", other, len(autoB))
+	}
+	if _, err := e.store.Merge(bgc, tickets.AgentActor(e.budi), other, tk.Number); err != nil {
+		t.Fatal(err)
+	}
+	told := to(e.flush(), "kades@desa.example")
+	if len(told) != 1 || !strings.Contains(told[0].subject, "[#"+tk.Number+"]") || !strings.Contains(told[0].text, "#"+other) {
+		t.Fatalf("merge notice: %+v", told)
+	}
+	e.send(e.letter("Berikut surat keterangan desa.", "From: kades@desa.example", "Subject: Re: [#"+other+"] Bantuan PKH belum cair",
+		"In-Reply-To: <"+autoB[0].messageID+">"))
+	var reply *tickets.Entry
+	es := e.entries(tk)
+	for i := range es {
+		if strings.Contains(es[i].Body, "surat keterangan desa") {
+			reply = &es[i]
+		}
+	}
+	if reply == nil || reply.Auth.String != "possession" || reply.AuthorEmail.String != "kades@desa.example" {
+		t.Fatalf("the reply to the old ticket's mail: %+v", reply)
+	}
+	alert := alertTo(t, e.flush(), "budi@kemsos.go.id", tk)
+	if !strings.Contains(alert.subject, "Pesan baru") || !strings.Contains(alert.text, "Kepala Desa <kades@desa.example> menulis") {
+		t.Errorf("alert: %s\n%s", alert.subject, alert.text)
+	}
+	before := len(e.sink.Mails())
+	if _, err := e.store.Respond(bgc, tk.ID, e.budi, tickets.Post{Body: "Terima kasih, Bapak/Ibu."}); err != nil {
+		t.Fatal(err)
+	}
+	e.flush()
+	ms := e.sink.Mails()[before:]
+	if len(ms) != 2 {
+		t.Fatalf("%d response mails, want one copy each for Siti and the Kades", len(ms))
+	}
+	for _, m := range ms {
+		raw := string(m.Data)
+		if !strings.Contains(raw, "\r\nTo: \"Siti Aminah\" <siti@desa.example>\r\n") || !strings.Contains(raw, "\r\nCc: \"Kepala Desa\" <kades@desa.example>\r\n") {
+			t.Errorf("copy to %v does not read To: Siti, Cc: the Kades:\n%s", m.To, raw[:strings.Index(raw, "\r\n\r\n")])
+		}
 	}
 }
