@@ -503,7 +503,7 @@ func init() {
 		"presence.wrote":     {"%s menulis pesan (%s)", "%s wrote a message (%s)"},
 		"presence.responded": {"%s mengirim tanggapan (%s)", "%s posted a response (%s)"},
 		"presence.noted":     {"%s menambah catatan internal (%s)", "%s added an internal note (%s)"},
-		"presence.changed":   {"%s mengubah tiket (%s)", "%s changed the ticket (%s)"},
+		"presence.event":     {"%s (%s)", "%s (%s)"},
 		"presence.reload":    {"Muat ulang halaman untuk membacanya.", "Reload the page to read it."},
 
 		"source.phone":  {"telepon", "phone"},

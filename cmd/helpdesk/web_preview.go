@@ -43,12 +43,13 @@ func previewable(claimed string, data []byte) (string, bool) {
 }
 
 // previewCSP is the policy a previewed file is served under: it may load
-// nothing and run nothing. An image needs nothing else; Chromium and
-// Firefox show a PDF through their own viewer, which an object-src of
-// 'self' lets embed the file (a sandbox would stop it altogether).
+// nothing and run nothing, nor be framed. The browsers' own PDF viewers
+// are not bound by a document's policy (Chromium's shows the file under
+// this one, tried in the walk-through), so a PDF gets it without the
+// sandbox, which some viewers refuse to run in.
 func previewCSP(contentType string) string {
 	if contentType == "application/pdf" {
-		return "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+		return "default-src 'none'; frame-ancestors 'none'"
 	}
 	return "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
 }

@@ -375,12 +375,15 @@ func viewersText(p *page, vs []tickets.Presence) string {
 
 // newEntryText is one line of "since you opened this page".
 func newEntryText(p *page, e *tickets.Entry) string {
+	if e.Kind == tickets.KindEvent {
+		return p.T("presence.event", eventText(p, e), p.Time(e.CreatedAt))
+	}
 	who := e.AuthorName.String
 	if who == "" {
 		who = p.T("thread.system")
 	}
 	key := map[string]string{tickets.KindMessage: "presence.wrote", tickets.KindResponse: "presence.responded",
-		tickets.KindNote: "presence.noted", tickets.KindEvent: "presence.changed"}[e.Kind]
+		tickets.KindNote: "presence.noted"}[e.Kind]
 	return p.T(key, who, p.Time(e.CreatedAt))
 }
 
