@@ -29,15 +29,11 @@ type Activity struct {
 	New     []Entry // oldest first; notes included (agents see them)
 }
 
-// Heartbeat records that agent has the ticket open and returns the
-// others who do and the entries written by others after entry id seen
-// (0: none asked). An agent who may not see the ticket's department gets
-// ErrForbidden.
-func (s *Store) Heartbeat(ctx context.Context, ticketID int64, agent *Agent, seen int64) (*Activity, error) {
-	t, err := s.TicketByID(ctx, ticketID)
-	if err != nil {
-		return nil, wrap("heartbeat", err)
-	}
+// Heartbeat records that agent has ticket t open (as the caller loaded it
+// for the page) and returns the others who do and the entries written by
+// others after entry id seen (0: none asked). An agent who may not see
+// the ticket's department gets ErrForbidden.
+func (s *Store) Heartbeat(ctx context.Context, t *Ticket, agent *Agent, seen int64) (*Activity, error) {
 	if !agent.Active || !agent.CanSeeDepartment(t.DepartmentID) {
 		return nil, wrap("heartbeat", ErrForbidden)
 	}

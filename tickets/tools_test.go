@@ -241,28 +241,28 @@ func TestStaleResponseAndStatusAreRefused(t *testing.T) {
 	if err := s.Update(ctx, tk.ID, tickets.AgentActor(budi), tickets.Patch{Status: "closed", SeenEntry: seen}); !errors.Is(err, tickets.ErrStale) {
 		t.Fatalf("status from a stale page: %v", err)
 	}
-	act, err := s.Heartbeat(ctx, tk.ID, budi, seen)
+	act, err := s.Heartbeat(ctx, tk, budi, seen)
 	if err != nil || len(act.New) != 1 || act.New[0].AuthorName.String != sari.Name {
 		t.Fatalf("new entries %+v %v", act, err)
 	}
-	if _, err := s.Heartbeat(ctx, tk.ID, sari, 0); err != nil {
+	if _, err := s.Heartbeat(ctx, tk, sari, 0); err != nil {
 		t.Fatal(err)
 	}
-	act, _ = s.Heartbeat(ctx, tk.ID, budi, 0)
+	act, _ = s.Heartbeat(ctx, tk, budi, 0)
 	if len(act.Viewers) != 1 || act.Viewers[0].Name != sari.Name {
 		t.Errorf("viewers %+v", act.Viewers)
 	}
 	if err := s.Leave(ctx, tk.ID, sari.ID); err != nil {
 		t.Fatal(err)
 	}
-	if act, _ = s.Heartbeat(ctx, tk.ID, budi, 0); len(act.Viewers) != 0 {
+	if act, _ = s.Heartbeat(ctx, tk, budi, 0); len(act.Viewers) != 0 {
 		t.Errorf("viewers after leaving %+v", act.Viewers)
 	}
 	if _, err := s.CreateDepartment(ctx, "Lain"); err != nil {
 		t.Fatal(err)
 	}
 	other := mustAgent(t, s, "lain@kemsos.go.id", false, "Lain")
-	if _, err := s.Heartbeat(ctx, tk.ID, other, 0); !errors.Is(err, tickets.ErrForbidden) {
+	if _, err := s.Heartbeat(ctx, tk, other, 0); !errors.Is(err, tickets.ErrForbidden) {
 		t.Errorf("heartbeat on another department's ticket: %v", err)
 	}
 }

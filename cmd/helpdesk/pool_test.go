@@ -113,7 +113,7 @@ func TestPoolOfOneEveryIntakeOutcome(t *testing.T) {
 		_, err := e.store.OpenForCaller(ctx, tickets.CallerRequest{Agent: e.budi, Via: tickets.SourcePhone, Name: "Pak Slamet", TopicID: 2, Subject: "s", Body: "b"})
 		return err
 	})
-	run("Heartbeat", func(ctx context.Context) error { _, err := e.store.Heartbeat(ctx, tk2.ID, other, 1); return err })
+	run("Heartbeat", func(ctx context.Context) error { _, err := e.store.Heartbeat(ctx, tk2, other, 1); return err })
 	run("the outbox", func(ctx context.Context) error {
 		for {
 			n, err := e.ob.DeliverBatch(ctx, 50)

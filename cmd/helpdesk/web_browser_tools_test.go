@@ -94,7 +94,7 @@ func TestWebBrowserTicketTools(t *testing.T) {
 
 	// Sari opens the ticket too (another process, another browser): the
 	// page says so once it beats.
-	if _, err := e.store.Heartbeat(bg, main.ID, sari, 0); err != nil {
+	if _, err := e.store.Heartbeat(bg, main, sari, 0); err != nil {
 		t.Fatal(err)
 	}
 	do("beat", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("visibilitychange"))`))

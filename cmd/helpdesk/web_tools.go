@@ -77,7 +77,7 @@ func (s *server) loadTools(r *http.Request, p *page, d *agentTicketData) error {
 	for _, c := range cs {
 		d.Canned = append(d.Canned, cannedView{ID: c.ID, Title: c.Title, Text: tickets.ExpandCanned(c.Body, t, a, loc)})
 	}
-	act, err := s.store.Heartbeat(ctx, t.ID, a, 0)
+	act, err := s.store.Heartbeat(ctx, t, a, 0)
 	if err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func (s *server) agentPresence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seen, _ := strconv.ParseInt(r.PostFormValue("seen"), 10, 64)
-	act, err := s.store.Heartbeat(r.Context(), t.ID, a, seen)
+	act, err := s.store.Heartbeat(r.Context(), t, a, seen)
 	if err != nil {
 		w.WriteHeader(errorStatus(err))
 		return
