@@ -413,8 +413,13 @@ func (in *Intake) open(ctx context.Context, tx *tickets.Tx, d *delivery, refers 
 	if topic != nil {
 		req.TopicID = topic.ID
 	}
-	if in.back && !m.Date.IsZero() && m.Date.Before(in.store.Now()) {
-		req.At = m.Date.UTC()
+	if in.back || d.archive != "" {
+		switch {
+		case !m.Date.IsZero() && m.Date.Before(in.store.Now()):
+			req.At = m.Date.UTC()
+		case !d.src.Received.IsZero():
+			req.At = d.src.Received.UTC()
+		}
 	}
 	t, e, err := in.store.OpenTx(ctx, tx, req)
 	if err != nil {

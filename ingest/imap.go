@@ -194,8 +194,10 @@ type Poller struct {
 	u         mailboxURL
 	log       *slog.Logger
 	lockRetry time.Duration
-	// deliver is Intake.Deliver; tests replace it to make the database fail.
-	deliver func(ctx context.Context, raw []byte, src Source) (Result, error)
+	// deliver and deliverGroup are Intake.Deliver and Intake.DeliverGroup;
+	// tests replace them to make the database fail.
+	deliver      func(ctx context.Context, raw []byte, src Source) (Result, error)
+	deliverGroup func(ctx context.Context, items []Item) ([]Result, error)
 	// polls counts the rounds a server without IDLE was polled by timer.
 	polls atomic.Int64
 }
@@ -222,11 +224,12 @@ func NewPoller(o PollerOpts) (*Poller, error) {
 		o.Log = slog.Default()
 	}
 	return &Poller{
-		o:         o,
-		u:         u,
-		log:       o.Log.With("mailbox", u.name),
-		lockRetry: defaultLockRetry,
-		deliver:   o.Intake.Deliver,
+		o:            o,
+		u:            u,
+		log:          o.Log.With("mailbox", u.name),
+		lockRetry:    defaultLockRetry,
+		deliver:      o.Intake.Deliver,
+		deliverGroup: o.Intake.DeliverGroup,
 	}, nil
 }
 
@@ -348,7 +351,7 @@ func (p *Poller) session(ctx context.Context, lock *sql.Conn, bo *backoff) error
 		return fmt.Errorf("ingest: imap select: %w", err)
 	}
 	caps := c.Caps()
-	s := &imapSession{p: p, c: c, validity: sel.UIDValidity, move: caps.Has(imap.CapMove)}
+	s := &imapSession{p: p, c: c, validity: sel.UIDValidity, uidNext: uint32(sel.UIDNext), move: caps.Has(imap.CapMove)}
 	s.keyword = slices.Contains(sel.PermanentFlags, imap.FlagWildcard) ||
 		slices.Contains(sel.PermanentFlags, helpdeskKeyword)
 	if s.move && p.o.ProcessedFolder != p.u.mailbox {
@@ -467,9 +470,13 @@ type imapSession struct {
 	p        *Poller
 	c        *imapclient.Client
 	validity uint32
+	uidNext  uint32 // as SELECT announced it
 	lastUID  uint32
-	move     bool
-	keyword  bool
+	// firstSync is the highest UID the mailbox held when the helpdesk first
+	// read it: the messages up to it were there before the helpdesk.
+	firstSync uint32
+	move      bool
+	keyword   bool
 }
 
 // deliverError is the intake refusing a message (database down): the
@@ -504,30 +511,55 @@ func (s *imapSession) ensureFolder(name string) error {
 // loadState reads last_uid for the current UIDVALIDITY. A new UIDVALIDITY
 // (RFC 3501 section 2.3.1.1: the old UIDs mean nothing now) starts again at
 // zero; the intake's dedup by Message-ID or raw hash keeps the re-read from
-// importing anything twice.
+// importing anything twice. A mailbox read for the first time notes its
+// highest UID: what it holds is the first sync.
 func (s *imapSession) loadState(ctx context.Context) error {
-	var validity, last int64
+	var validity, last, first int64
 	err := s.p.o.DB.QueryRowContext(ctx,
-		`SELECT uid_validity, last_uid FROM mailbox_state WHERE mailbox = $1`, s.p.u.name).Scan(&validity, &last)
+		`SELECT uid_validity, last_uid, first_sync_uid FROM mailbox_state WHERE mailbox = $1`, s.p.u.name).Scan(&validity, &last, &first)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return fmt.Errorf("ingest: read mailbox state: %w", err)
 	case validity == int64(s.validity):
-		s.lastUID = uint32(last)
+		s.lastUID, s.firstSync = uint32(last), uint32(first)
 		return nil
 	default:
 		s.p.log.Warn("imap: UIDVALIDITY changed; re-reading the mailbox", "old", validity, "new", s.validity)
 	}
+	top, err := s.highestUID()
+	if err != nil {
+		return err
+	}
 	_, err = s.p.o.DB.ExecContext(ctx, `
-		INSERT INTO mailbox_state (mailbox, uid_validity, last_uid) VALUES ($1, $2, 0)
-		ON CONFLICT (mailbox) DO UPDATE SET uid_validity = EXCLUDED.uid_validity, last_uid = 0, updated_at = now()`,
-		s.p.u.name, int64(s.validity))
+		INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, first_sync_uid) VALUES ($1, $2, 0, $3)
+		ON CONFLICT (mailbox) DO UPDATE SET uid_validity = EXCLUDED.uid_validity, last_uid = 0, first_sync_uid = EXCLUDED.first_sync_uid, updated_at = now()`,
+		s.p.u.name, int64(s.validity), int64(top))
 	if err != nil {
 		return fmt.Errorf("ingest: write mailbox state: %w", err)
 	}
-	s.lastUID = 0
+	s.lastUID, s.firstSync = 0, top
+	if top > 0 {
+		s.p.log.Info("imap: first sync of the mailbox", "highest_uid", top)
+	}
 	return nil
+}
+
+// highestUID is the highest UID in the mailbox: UIDNEXT-1 when the server
+// announced UIDNEXT, else asked.
+func (s *imapSession) highestUID() (uint32, error) {
+	if s.uidNext > 0 {
+		return s.uidNext - 1, nil
+	}
+	data, err := s.c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		return 0, fmt.Errorf("ingest: imap uid search: %w", err)
+	}
+	top := uint32(0)
+	for _, u := range data.AllUIDs() {
+		top = max(top, uint32(u))
+	}
+	return top, nil
 }
 
 // recover marks on the server what was committed before a crash or a lost
@@ -603,14 +635,40 @@ func (s *imapSession) catchUp(ctx context.Context) error {
 		}
 	}
 	slices.Sort(uids)
+	prog := s.progress(uids)
 	for len(uids) > 0 {
 		n := min(len(uids), s.p.o.BatchSize)
 		if err := s.batch(ctx, uids[:n]); err != nil {
 			return err
 		}
 		uids = uids[n:]
+		prog(n, len(uids) == 0)
 	}
 	return nil
+}
+
+// progress logs how a long catch-up goes (the first sync of a full
+// mailbox, a backlog after an outage): messages per second and the time
+// left, every ten seconds and at the end.
+func (s *imapSession) progress(uids []imap.UID) func(n int, last bool) {
+	total := len(uids)
+	if total <= 2*s.p.o.BatchSize {
+		return func(int, bool) {}
+	}
+	first := len(uids) > 0 && uint32(uids[0]) <= s.firstSync
+	start, shown, done := time.Now(), time.Now(), 0
+	s.p.log.Info("imap: catching up", "messages", total, "first_sync", first)
+	return func(n int, last bool) {
+		done += n
+		if !last && time.Since(shown) < 10*time.Second {
+			return
+		}
+		shown = time.Now()
+		el := time.Since(start).Seconds()
+		rate := float64(done) / max(el, 0.001)
+		left := time.Duration(float64(total-done)/max(rate, 0.001)) * time.Second
+		s.p.log.Info("imap: catching up", "done", done, "of", total, "per_second", int(rate), "eta", left.Round(time.Second).String(), "first_sync", first)
+	}
 }
 
 // batch fetches, delivers and marks one batch. On a delivery failure it
@@ -620,21 +678,19 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 	// BODY.PEEK[] so that reading does not set \Seen (RFC 3501 6.4.5): a
 	// message only looks read once it is stored.
 	cmd := s.c.Fetch(set, &imap.FetchOptions{
-		UID:         true,
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+		UID:          true,
+		InternalDate: true,
+		BodySection:  []*imap.FetchItemBodySection{{Peek: true}},
 	})
-	// Messages are delivered concurrently while the batch streams in (a
-	// transaction mostly waits on PostgreSQL, so overlapping them is what
-	// makes a large backlog fast), but a message waits for any earlier one
-	// in the batch that it replies to, or that has the same sender, so
-	// threads and a citizen's own mails keep their order.
-	cd := newConcurrentDelivery(ctx, s.p, s.validity)
+	// Messages are delivered in groups, several per transaction and a few
+	// transactions at once, while the batch streams in (see groupDelivery).
+	cd := newGroupDelivery(ctx, s.p)
 	for {
 		msg := cmd.Next()
 		if msg == nil {
 			break
 		}
-		uid, raw, size, err := readFetched(msg, s.p.o.Intake.max)
+		uid, raw, size, received, err := readFetched(msg, s.p.o.Intake.max)
 		if err != nil {
 			// The connection broke inside a literal. The command is left
 			// as it is: draining it would read the dead connection
@@ -648,7 +704,11 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		if uid <= s.lastUID || !set.Contains(imap.UID(uid)) || raw == nil {
 			continue
 		}
-		cd.add(uid, raw, size)
+		src := Source{Mailbox: s.p.u.name, UIDValidity: s.validity, UID: uid, FirstSync: uid <= s.firstSync, Received: received}
+		if size > int64(len(raw)) {
+			src.Size = size
+		}
+		cd.add(uid, raw, src)
 	}
 	closeErr := cmd.Close()
 	done, prefix, failure := cd.wait()
@@ -675,21 +735,25 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 
 // readFetched reads one FETCH response: the UID and the message, whole when
 // it fits in limit bytes, else its header block only (the literal is read
-// through all the same), and the message's size.
-func readFetched(msg *imapclient.FetchMessageData, limit int64) (uint32, []byte, int64, error) {
+// through all the same), the message's size, and when the server received
+// it (INTERNALDATE).
+func readFetched(msg *imapclient.FetchMessageData, limit int64) (uint32, []byte, int64, time.Time, error) {
 	var (
-		uid  uint32
-		raw  []byte
-		size int64
+		uid      uint32
+		raw      []byte
+		size     int64
+		received time.Time
 	)
 	for {
 		item := msg.Next()
 		if item == nil {
-			return uid, raw, size, nil
+			return uid, raw, size, received, nil
 		}
 		switch item := item.(type) {
 		case imapclient.FetchItemDataUID:
 			uid = uint32(item.UID)
+		case imapclient.FetchItemDataInternalDate:
+			received = item.Time
 		case imapclient.FetchItemDataBodySection:
 			if item.Literal == nil {
 				continue
@@ -700,13 +764,13 @@ func readFetched(msg *imapclient.FetchMessageData, limit int64) (uint32, []byte,
 			}
 			b, n, err := readCapped(&buf, item.Literal, limit)
 			if err != nil {
-				return 0, nil, 0, fmt.Errorf("ingest: imap fetch body uid %d: %w", uid, err)
+				return 0, nil, 0, time.Time{}, fmt.Errorf("ingest: imap fetch body uid %d: %w", uid, err)
 			}
 			// A connection closed mid-literal reads as a clean EOF: only the
 			// announced size tells a whole message from the start of one,
 			// and half a message must never be stored.
 			if n != item.Literal.Size() {
-				return 0, nil, 0, fmt.Errorf("ingest: imap fetch body uid %d: got %d of %d bytes: %w", uid, n, item.Literal.Size(), io.ErrUnexpectedEOF)
+				return 0, nil, 0, time.Time{}, fmt.Errorf("ingest: imap fetch body uid %d: got %d of %d bytes: %w", uid, n, item.Literal.Size(), io.ErrUnexpectedEOF)
 			}
 			raw, size = b, n
 		}

@@ -289,6 +289,26 @@ func startPoller(t *testing.T, in *Intake, db *sqlx.DB, o PollerOpts, wrap ...fu
 		}
 		return res, err
 	}
+	group := p.deliverGroup
+	p.deliverGroup = func(ctx context.Context, items []Item) ([]Result, error) {
+		if len(wrap) > 0 {
+			// The wrappers fail single messages: a group fails when one of
+			// its messages would, as a transaction does.
+			for _, it := range items {
+				if _, err := wrap[0](func(context.Context, []byte, Source) (Result, error) { return Result{}, nil })(ctx, it.Raw, it.Src); err != nil {
+					return nil, err
+				}
+			}
+		}
+		r.deliveries.Add(int64(len(items)))
+		res, err := group(ctx, items)
+		for _, x := range res {
+			if x.Duplicate {
+				r.duplicates.Add(1)
+			}
+		}
+		return res, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
@@ -26,7 +28,19 @@ type Source struct {
 	// Size is the message's length when raw holds only the start of it:
 	// a reader cut a message over the size limit (see Receive).
 	Size int64
+	// FirstSync says the message was in the mailbox before the helpdesk
+	// first read it; Received is when the mail server took it
+	// (INTERNALDATE). One that had waited over a day is an archive.
+	FirstSync bool
+	Received  time.Time
 }
+
+// archiveAge is how long a message found at the first sync of a mailbox
+// must have waited there to be filed as an archive: its tickets open at
+// the letter's date and nobody is mailed about it (autoresponses to years
+// of old letters would be a mass mailing). Younger ones are answered as
+// usual: a helpdesk set up on a fresh mailbox owes them their numbers.
+const archiveAge = 24 * time.Hour
 
 // Outcomes of a delivery.
 const (
@@ -81,15 +95,17 @@ type IntakeOpts struct {
 
 // Intake turns raw mail into tickets and replies, each message exactly once.
 type Intake struct {
-	big   chan struct{} // slots for messages over bigMessage, being read or delivered
-	store *tickets.Store
-	ids   tickets.MessageIDs
-	log   *slog.Logger
-	own   map[string]bool
-	max   int64
-	lim   Limits
-	back  bool
-	auth  *Authenticator
+	big     chan struct{} // slots for messages over bigMessage, being read or delivered
+	joiner  joiner        // group commit of messages arriving one by one (Receive)
+	commits atomic.Int64  // transactions committed, for tests and metrics
+	store   *tickets.Store
+	ids     tickets.MessageIDs
+	log     *slog.Logger
+	own     map[string]bool
+	max     int64
+	lim     Limits
+	back    bool
+	auth    *Authenticator
 }
 
 // NewIntake returns an Intake storing into store.
@@ -134,9 +150,16 @@ type delivery struct {
 	reusedOf string
 	// department is whose agents see a message that files no ticket.
 	department int
+	// archive, when set, says why the message is filed as an archive:
+	// backdated, and nobody mailed.
+	archive string
 	// filedBy is the agent filing a stored message from the panel.
 	filedBy *tickets.Agent
-	res     Result
+	// stored is what is kept of the raw message (its headers only when it
+	// was cut), size the message's full length.
+	stored []byte
+	size   int64
+	res    Result
 }
 
 // Deliver stores raw and acts on it in one transaction. A nil error means
@@ -153,35 +176,90 @@ func (in *Intake) Deliver(ctx context.Context, raw []byte, src Source) (Result, 
 }
 
 func (in *Intake) deliver(ctx context.Context, raw []byte, src Source) (Result, error) {
+	d := in.prepare(ctx, raw, src)
+	if err := in.commit(ctx, []*delivery{d}); err != nil {
+		return Result{}, err
+	}
+	return d.res, nil
+}
+
+// prepare reads a message and decides what is authenticated about it:
+// everything a delivery does before its transaction (authentication may
+// ask DNS, which must never happen while a transaction is held).
+func (in *Intake) prepare(ctx context.Context, raw []byte, src Source) *delivery {
 	size := max(src.Size, int64(len(raw)))
 	m, cut := in.parse(raw, size)
-	d := &delivery{m: m, cut: cut, src: src, from: tickets.NormalizeEmail(m.From.Email), key: dedupKey(m.MessageID, raw)}
+	d := &delivery{m: m, cut: cut, src: src, from: tickets.NormalizeEmail(m.From.Email), key: dedupKey(m.MessageID, raw), size: size, stored: raw}
 	d.digest, d.textDigest = contentDigests(m, raw, cut)
-	// Authentication may ask DNS: never while holding a transaction.
 	d.verdict = in.verdict(ctx, raw, m, d.from)
-	stored := raw
 	if cut != "" {
-		stored = headerBlock(raw, headerKeep)
+		d.stored = headerBlock(raw, headerKeep)
 	}
+	return d
+}
+
+// commit stores and files the deliveries in one transaction, in order,
+// each behind a savepoint of its own, so that a message the rules cannot
+// place still fails alone (into a ticket that says so). A nil error means
+// every one is committed; an error, that none is.
+func (in *Intake) commit(ctx context.Context, ds []*delivery) error {
 	var err error
 	// Concurrent deliveries can deadlock on shared rows (two new mails
 	// naming the same people in another order); PostgreSQL aborts one
 	// (class 40), which simply runs again.
 	for try := 0; ; try++ {
-		err = in.deliverTx(ctx, d, stored, size)
+		err = in.store.InTx(ctx, func(tx *tickets.Tx) error {
+			for _, d := range ds {
+				if err := in.deliverIn(ctx, tx, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if !tickets.IsRetryable(err) || try == 4 || ctx.Err() != nil {
 			break
 		}
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("ingest: deliver: %w", err)
+		return fmt.Errorf("ingest: deliver: %w", err)
 	}
-	d.res.Auth = d.verdict
-	if !d.res.Duplicate {
-		in.log.Info("mail stored", "mailbox", src.Mailbox, "uid", src.UID, "message_id", m.MessageID, "outcome", d.res.Outcome,
-			"ticket", d.res.Ticket, "auth", d.verdict.Method)
+	in.commits.Add(1)
+	for _, d := range ds {
+		d.res.Auth = d.verdict
+		if !d.res.Duplicate {
+			in.log.Info("mail stored", "mailbox", d.src.Mailbox, "uid", d.src.UID, "message_id", d.m.MessageID, "outcome", d.res.Outcome,
+				"ticket", d.res.Ticket, "auth", d.verdict.Method)
+		}
 	}
-	return d.res, nil
+	return nil
+}
+
+// Item is one message of a group.
+type Item struct {
+	Raw []byte
+	Src Source
+}
+
+// DeliverGroup stores and files several messages in one transaction:
+// group commit. They are filed in order (a reply after what it answers);
+// each still fails alone when the rules cannot place it. The results are
+// in the items' order. A nil error means every one is committed; an error,
+// that none is, and the caller offers them again later (or one by one:
+// a message that breaks its group's transaction, such as one the database
+// refuses, then fails alone).
+func (in *Intake) DeliverGroup(ctx context.Context, items []Item) ([]Result, error) {
+	ds := make([]*delivery, len(items))
+	for i, it := range items {
+		ds[i] = in.prepare(ctx, it.Raw, it.Src)
+	}
+	if err := in.commit(ctx, ds); err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(ds))
+	for i, d := range ds {
+		out[i] = d.res
+	}
+	return out, nil
 }
 
 // verdict is what is authenticated about the message's sender. Only an
@@ -196,65 +274,130 @@ func (in *Intake) verdict(ctx context.Context, raw []byte, m *Message, from stri
 	return in.auth.Check(ctx, raw, from)
 }
 
-// deliverTx is one attempt of Deliver, in one transaction.
-func (in *Intake) deliverTx(ctx context.Context, d *delivery, stored []byte, size int64) error {
-	return in.store.InTx(ctx, func(tx *tickets.Tx) error {
+// deliverIn stores and files one message in tx. The raw message is
+// written last, with what became of it, in one insert: its row is the
+// letter's claim to its identity, and a concurrent delivery of the same
+// letter that claimed it first makes this one a duplicate, its work undone.
+func (in *Intake) deliverIn(ctx context.Context, tx *tickets.Tx, d *delivery) error {
+	for try := 0; ; try++ {
 		d.res, d.reusedOf, d.department = Result{}, "", 0
-		fresh, err := in.record(ctx, tx, d, stored, size)
+		key, fresh, err := in.claim(ctx, tx, d)
 		if err != nil || !fresh {
 			return err
-		}
-		p := in.store.Prep(tx)
-		if d.src.UID != 0 {
-			if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
-				ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, d.res.InboundID); err != nil {
-				return err
-			}
 		}
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT act"); err != nil {
 			return err
 		}
-		note, err := in.act(ctx, tx, d)
+		fctx := ctx
+		if d.archive = in.archiveReason(d); d.archive != "" {
+			fctx = tickets.Quietly(ctx, d.archive)
+		}
+		note, err := in.file(fctx, tx, d)
 		if err != nil {
-			if tickets.IsTransient(err) || ctx.Err() != nil {
+			return err
+		}
+		stored, err := in.storeRaw(ctx, tx, d, key, note)
+		if err != nil {
+			return err
+		}
+		if !stored && try < 3 {
+			// Another delivery of a letter with this key committed while
+			// this one was being filed: undo, and look again.
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); err != nil {
 				return err
 			}
-			// The message is valid mail the rules could not place (or a bug):
-			// never drop it. Keep it as a ticket agents will see.
-			in.log.Error("intake: could not act on message, keeping it as a ticket", "message_id", d.m.MessageID, "mailbox", d.src.Mailbox, "err", err)
-			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
-				return rerr
-			}
-			d.res = Result{InboundID: d.res.InboundID}
-			why := err.Error()
-			if note, err = in.openFailed(ctx, tx, d, why); err != nil {
-				if tickets.IsTransient(err) || ctx.Err() != nil {
-					return err
-				}
-				// Even the plain ticket failed: keep the raw message, marked,
-				// rather than refuse it for ever (a poison message would
-				// stall the mailbox behind it).
-				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
-					return rerr
-				}
-				d.res = Result{InboundID: d.res.InboundID, Outcome: OutcomeFailed}
-				note = "could not be filed: " + why + "; then: " + err.Error()
-			}
-		}
-		if d.reusedOf != "" {
-			note += "; it reuses the Message-ID of another letter (" + d.reusedOf + ")"
-		}
-		if d.res.ticketID == 0 && d.department == 0 {
-			if d.department, err = in.store.In(tx).DepartmentFor(ctx, recipients(d.m, d.src)); err != nil {
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT act"); err != nil {
 				return err
 			}
+			continue
 		}
-		_, err = p.ExecContext(ctx, `UPDATE inbound_messages SET outcome = $2, note = $3, ticket_id = $4, entry_id = $5,
-			auth = $6, auth_detail = $7, department_id = $8 WHERE id = $1`,
-			d.res.InboundID, d.res.Outcome, note, nullID(d.res.ticketID), nullID(d.res.EntryID),
-			string(d.verdict.Method), d.verdict.Detail, nullID(int64(d.department)))
+		if !stored {
+			return fmt.Errorf("ingest: %s: stored concurrently again and again", key)
+		}
+		// Released, so that the next message of a group does not nest in it.
+		_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT act")
 		return err
-	})
+	}
+}
+
+// archiveReason says why a message is an archive, or "" when it is not.
+func (in *Intake) archiveReason(d *delivery) string {
+	if !d.src.FirstSync || d.src.Received.IsZero() || in.store.Now().Sub(d.src.Received) < archiveAge {
+		return ""
+	}
+	return "it was in the mailbox, received " + d.src.Received.UTC().Format("2006-01-02 15:04 UTC") +
+		", before the helpdesk first read it: filed as an archive, nobody mailed"
+}
+
+// file acts on the message: a new ticket, a reply, a response, a bounce.
+// Valid mail the rules cannot place (or a bug) is never dropped: it
+// becomes a ticket agents will see, or, if even that fails, a raw message
+// marked failed. It returns the note for the stored message.
+func (in *Intake) file(ctx context.Context, tx *tickets.Tx, d *delivery) (string, error) {
+	note, err := in.act(ctx, tx, d)
+	if err != nil {
+		if tickets.IsTransient(err) || ctx.Err() != nil {
+			return "", err
+		}
+		in.log.Error("intake: could not act on message, keeping it as a ticket", "message_id", d.m.MessageID, "mailbox", d.src.Mailbox, "err", err)
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
+			return "", rerr
+		}
+		d.res = Result{InboundID: d.res.InboundID}
+		why := err.Error()
+		if note, err = in.openFailed(ctx, tx, d, why); err != nil {
+			if tickets.IsTransient(err) || ctx.Err() != nil {
+				return "", err
+			}
+			// Even the plain ticket failed: keep the raw message, marked,
+			// rather than refuse it for ever (a poison message would stall
+			// the mailbox behind it).
+			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT act"); rerr != nil {
+				return "", rerr
+			}
+			d.res = Result{InboundID: d.res.InboundID, Outcome: OutcomeFailed}
+			note = "could not be filed: " + why + "; then: " + err.Error()
+		}
+	}
+	if d.reusedOf != "" {
+		note += "; it reuses the Message-ID of another letter (" + d.reusedOf + ")"
+	}
+	if d.archive != "" {
+		note += "; " + d.archive
+	}
+	if d.res.ticketID == 0 && d.department == 0 {
+		if d.department, err = in.store.In(tx).DepartmentFor(ctx, recipients(d.m, d.src)); err != nil {
+			return "", err
+		}
+	}
+	return note, nil
+}
+
+// storeRaw writes the raw message with its outcome under key, and its mailbox
+// UID; false means a letter with this key was stored meanwhile.
+func (in *Intake) storeRaw(ctx context.Context, tx *tickets.Tx, d *delivery, key, note string) (bool, error) {
+	p := in.store.Prep(tx)
+	var id int64
+	err := p.GetContext(ctx, &id, `
+		INSERT INTO inbound_messages (id, dedup_key, message_id, mailbox, raw, size, digest, sender, subject, text_digest,
+			outcome, note, ticket_id, entry_id, auth, auth_detail, department_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+		d.res.InboundID, key, nullString(d.m.MessageID), d.src.Mailbox, d.stored, d.size, d.digest, d.from, validUTF8(d.m.Subject), d.textDigest,
+		d.res.Outcome, note, nullID(d.res.ticketID), nullID(d.res.EntryID), string(d.verdict.Method), d.verdict.Detail, nullID(int64(d.department)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if d.src.UID != 0 {
+		if _, err := p.ExecContext(ctx, `INSERT INTO mailbox_uids (mailbox, uid_validity, uid, inbound_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, d.src.Mailbox, d.src.UIDValidity, d.src.UID, id); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 func nullID(id int64) any {
@@ -264,41 +407,37 @@ func nullID(id int64) any {
 	return id
 }
 
-// record stores the raw message under its identity, once, and reports
-// whether it is new. The same letter again (same Message-ID and same
-// content) is a duplicate: d.res then describes the stored one. A
-// different letter reusing a Message-ID (broken mailers, scanners and
-// notification systems do) is stored as its own, under a key that adds
-// its digest, and d.reusedOf names the earlier one.
-func (in *Intake) record(ctx context.Context, tx *tickets.Tx, d *delivery, stored []byte, size int64) (bool, error) {
+// claim decides under which key the message is stored, once, and whether
+// it is new; it reserves the stored message's id (d.res.InboundID), which
+// reports about it link to before it is written. The same letter again
+// (same Message-ID and same content) is a duplicate: d.res then describes
+// the stored one. A different letter reusing a Message-ID (broken mailers,
+// scanners and notification systems do) is stored as its own, under a key
+// that adds its digest, and d.reusedOf names the earlier one.
+func (in *Intake) claim(ctx context.Context, tx *tickets.Tx, d *delivery) (string, bool, error) {
 	p := in.store.Prep(tx)
 	key := d.key
 	for {
-		err := p.GetContext(ctx, &d.res.InboundID, `
-			INSERT INTO inbound_messages (dedup_key, message_id, mailbox, raw, size, digest, sender, subject, text_digest)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-			key, nullString(d.m.MessageID), d.src.Mailbox, stored, size, d.digest, d.from, validUTF8(d.m.Subject), d.textDigest)
-		if err == nil {
-			return true, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return false, err
-		}
 		var prev struct {
-			ID     int64          `db:"id"`
+			Next   int64          `db:"next"`
+			ID     sql.NullInt64  `db:"id"`
 			Digest []byte         `db:"digest"`
 			Ticket sql.NullString `db:"number"`
 		}
-		if err := tx.GetContext(ctx, &prev, `SELECT m.id, m.digest, t.number FROM inbound_messages m LEFT JOIN tickets t ON t.id = m.ticket_id
-			WHERE m.dedup_key = $1`, key); err != nil {
-			return false, err
+		if err := p.GetContext(ctx, &prev, `SELECT nextval('inbound_messages_id_seq') AS next, m.id, m.digest, t.number
+			FROM (VALUES (1)) v LEFT JOIN inbound_messages m ON m.dedup_key = $1 LEFT JOIN tickets t ON t.id = m.ticket_id`, key); err != nil {
+			return "", false, err
+		}
+		if !prev.ID.Valid {
+			d.res.InboundID = prev.Next
+			return key, true, nil
 		}
 		// Rows stored before digests existed keep the old rule: one
 		// Message-ID, one letter.
 		if key != d.key || d.m.MessageID == "" || prev.Digest == nil || bytes.Equal(prev.Digest, d.digest) {
-			return false, in.duplicate(ctx, tx, key, d)
+			return key, false, in.duplicate(ctx, tx, key, d)
 		}
-		d.reusedOf = "stored message " + strconv.FormatInt(prev.ID, 10)
+		d.reusedOf = "stored message " + strconv.FormatInt(prev.ID.Int64, 10)
 		if prev.Ticket.Valid {
 			d.reusedOf += ", ticket #" + prev.Ticket.String
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
@@ -96,6 +97,60 @@ func TestSameMessageTwiceIsStoredOnce(t *testing.T) {
 	}
 	if n := count(t, in.store.DB(), `SELECT count(*) FROM inbound_messages`); n != 2 {
 		t.Errorf("%d stored messages, want 2", n)
+	}
+}
+
+// A letter stored by one delivery while another delivery of it is being
+// filed (the pipe and the poller at once, two serves): the slower one's
+// work is undone and it reports the stored letter, so there is one ticket.
+func TestSameLetterStoredMeanwhileIsFiledOnce(t *testing.T) {
+	in, _, db := newTestIntake(t)
+	raw := newComplaint("race@example.id")
+	m := Parse(raw, Limits{})
+	letter, text := contentDigests(m, raw, "")
+	other, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	var storedID int64
+	if err := other.Get(&storedID, `INSERT INTO inbound_messages (dedup_key, message_id, mailbox, raw, size, digest, sender, subject, text_digest, outcome)
+		VALUES ($1, $2, 'other', $3, $4, $5, 'siti@example.id', 'x', $6, 'ignored') RETURNING id`,
+		dedupKey(m.MessageID, raw), m.MessageID, raw, len(raw), letter, text); err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		res Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := in.Deliver(bg, raw, Source{Mailbox: "pipe"})
+		done <- outcome{res, err}
+	}()
+	// The delivery has filed the letter and waits on the other's row.
+	deadline := time.Now().Add(20 * time.Second)
+	for count(t, db, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the delivery never waited on the other's row")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	o := <-done
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	if !o.res.Duplicate || o.res.InboundID != storedID {
+		t.Errorf("result %+v: want the stored letter %d, as a duplicate", o.res, storedID)
+	}
+	if n := count(t, db, `SELECT count(*) FROM tickets`); n != 0 {
+		t.Errorf("%d tickets: the undone filing left one", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM inbound_messages`); n != 1 {
+		t.Errorf("%d stored messages, want 1", n)
 	}
 }
 

@@ -35,7 +35,9 @@ func (in *Intake) giveBig() { <-in.big }
 // Receive reads a message from r (an SMTP DATA stream, the pipe's stdin)
 // and delivers it, within the intake's memory bounds: at most the size
 // limit is held, and a longer message is delivered with its headers only
-// and a note of its size. A nil error means it is committed.
+// and a note of its size. Messages received at the same time are
+// committed together (group commit, see join.go). A nil error means it is
+// committed.
 func (in *Intake) Receive(ctx context.Context, r io.Reader, src Source) (Result, error) {
 	var buf bytes.Buffer
 	n, err := io.CopyN(&buf, r, bigMessage+1)
@@ -43,7 +45,7 @@ func (in *Intake) Receive(ctx context.Context, r io.Reader, src Source) (Result,
 		return Result{}, fmt.Errorf("ingest: read: %w", err)
 	}
 	if n <= bigMessage {
-		return in.deliver(ctx, buf.Bytes(), src)
+		return in.joined(ctx, buf.Bytes(), src)
 	}
 	if err := in.takeBig(ctx); err != nil {
 		return Result{}, fmt.Errorf("ingest: read: %w", err)
@@ -56,7 +58,16 @@ func (in *Intake) Receive(ctx context.Context, r io.Reader, src Source) (Result,
 	if size > int64(len(raw)) {
 		src.Size = size
 	}
-	return in.deliver(ctx, raw, src)
+	return in.joined(ctx, raw, src)
+}
+
+// joined prepares a message and commits it with the others arriving now.
+func (in *Intake) joined(ctx context.Context, raw []byte, src Source) (Result, error) {
+	d := in.prepare(ctx, raw, src)
+	if err := in.join(ctx, d); err != nil {
+		return Result{}, err
+	}
+	return d.res, nil
 }
 
 // readCapped goes on reading r after what buf holds: the whole message when
@@ -76,4 +87,12 @@ func readCapped(buf *bytes.Buffer, r io.Reader, limit int64) ([]byte, int64, err
 		return nil, 0, fmt.Errorf("ingest: read: %w", err)
 	}
 	return head, size + rest, nil
+}
+
+// ReadMessage reads a whole message from r, keeping at most limit bytes:
+// a longer one comes back as its header block, with size its full length.
+// For a process that delivers elsewhere (the pipe handing mail to serve).
+func ReadMessage(r io.Reader, limit int64) (raw []byte, size int64, err error) {
+	var buf bytes.Buffer
+	return readCapped(&buf, r, limit)
 }

@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"fmt"
 	"net/smtp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -58,5 +60,47 @@ func TestSMTPIntakeCommitsBeforeAccepting(t *testing.T) {
 	err = smtp.SendMail(s.Addr(), nil, "siti@example.id", []string{"helpdesk@kemsos.go.id"}, newComplaint("smtp3@example.id"))
 	if err == nil || !strings.Contains(err.Error(), "451") {
 		t.Errorf("with the database gone: %v, want 451", err)
+	}
+}
+
+// TestSMTPIntakeCommitsConcurrentMailTogether: forty senders at once are
+// each answered 250 only once their message is committed, in fewer
+// transactions than messages (group commit), and every message is stored
+// once.
+func TestSMTPIntakeCommitsConcurrentMailTogether(t *testing.T) {
+	in, _, db := newTestIntake(t)
+	s := startSMTP(t, in)
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			raw := msg(fmt.Sprintf("Keluhan %d.", i), fmt.Sprintf("From: w%d@example.id", i), "To: helpdesk@kemsos.go.id",
+				fmt.Sprintf("Subject: Keluhan %d", i), fmt.Sprintf("Message-ID: <group-%d@example.id>", i))
+			if err := smtp.SendMail(s.Addr(), nil, fmt.Sprintf("w%d@example.id", i), []string{"helpdesk@kemsos.go.id"}, raw); err != nil {
+				errs <- err
+				return
+			}
+			// Answered 250: it must be there now.
+			var got int
+			db.Get(&got, `SELECT count(*) FROM inbound_messages WHERE message_id = $1`, fmt.Sprintf("group-%d@example.id", i))
+			if got != 1 {
+				errs <- fmt.Errorf("message %d answered 250 but not committed", i)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if c := count(t, db, `SELECT count(*) FROM tickets`); c != n {
+		t.Errorf("%d tickets, want %d", c, n)
+	}
+	t.Logf("%d messages in %d transactions", n, in.commits.Load())
+	if in.commits.Load() >= n {
+		t.Errorf("%d transactions for %d concurrent messages: no group commit", in.commits.Load(), n)
 	}
 }

@@ -2,11 +2,6 @@
 // embedded in the binary, and applies them. Each file runs in its own
 // transaction together with its version bump; an advisory lock makes two
 // processes starting at once take turns.
-//
-// Numbers are unique but may have gaps: work in progress on parallel
-// branches reserves its numbers, and a branch carries only its own. A
-// database records each version it applied, so a file whose number is
-// below one already applied (a branch merged later) is still applied.
 package migrations
 
 import (
@@ -56,7 +51,7 @@ func All() ([]Migration, error) {
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	for i := 1; i < len(ms); i++ {
 		if ms[i].Version == ms[i-1].Version {
-			return nil, fmt.Errorf("migrations: %s and %s share version %d", ms[i-1].Name, ms[i].Name, ms[i].Version)
+			return nil, fmt.Errorf("migrations: %s and %s have the same version", ms[i-1].Name, ms[i].Name)
 		}
 	}
 	return ms, nil
@@ -74,12 +69,16 @@ func Latest() int {
 // Apply brings the database up to the newest version. It refuses a schema
 // newer than this binary knows: an older binary must not run against it.
 func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	ms, err := All()
 	if err != nil {
 		return err
+	}
+	return apply(ctx, db, log, ms)
+}
+
+func apply(ctx context.Context, db *sql.DB, log *slog.Logger, ms []Migration) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -97,11 +96,11 @@ func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 		applied_at  timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
+	applied := map[int]bool{}
 	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	applied := map[int]bool{}
 	current := 0
 	for rows.Next() {
 		var v int
@@ -109,7 +108,8 @@ func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 			rows.Close()
 			return fmt.Errorf("migrations: %w", err)
 		}
-		applied[v], current = true, max(current, v)
+		applied[v] = true
+		current = max(current, v)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -122,6 +122,10 @@ func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 	if current > latest {
 		return fmt.Errorf("migrations: the database schema is version %d but this binary knows only up to %d; run a newer helpdesk", current, latest)
 	}
+	// Every file not applied yet, in order, also one numbered below the
+	// newest applied: branches developed side by side each take a number,
+	// and a database migrated by one of them meets the others' files
+	// later.
 	n := 0
 	for _, m := range ms {
 		if applied[m.Version] {

@@ -62,8 +62,7 @@ func TestConcurrentStartsTakeTurns(t *testing.T) {
 	}
 	var n int
 	db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
-	ms, _ := migrations.All()
-	if n != len(ms) {
+	if ms, _ := migrations.All(); n != len(ms) {
 		t.Errorf("%d rows in schema_migrations, want %d", n, len(ms))
 	}
 }
@@ -83,36 +82,14 @@ func TestRefusesANewerSchema(t *testing.T) {
 	}
 }
 
-// TestFilesAreNumberedInOrder: unique, ascending numbers from 1. Gaps are
-// numbers reserved by work on other branches.
 func TestFilesAreNumberedInOrder(t *testing.T) {
 	ms, err := migrations.All()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, m := range ms {
-		if m.Version < i+1 || i > 0 && m.Version <= ms[i-1].Version || !strings.HasSuffix(m.Name, ".sql") {
+		if m.Version <= 0 || i > 0 && m.Version <= ms[i-1].Version || !strings.HasSuffix(m.Name, ".sql") {
 			t.Errorf("migration %d: %+v", i, m.Name)
 		}
-	}
-}
-
-// TestAMigrationMergedLaterIsStillApplied: a database migrated past a gap
-// gets the file that fills it when its branch arrives.
-func TestAMigrationMergedLaterIsStillApplied(t *testing.T) {
-	db := emptyDB(t)
-	ctx := context.Background()
-	if err := migrations.Apply(ctx, db, nil); err != nil {
-		t.Fatal(err)
-	}
-	ms, _ := migrations.All()
-	last := ms[len(ms)-1]
-	if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = $1`, ms[0].Version); err != nil {
-		t.Fatal(err)
-	}
-	// The first file run again would fail on its CREATE TABLEs: proof
-	// that Apply tried it, and that the version above it did not stop it.
-	if err := migrations.Apply(ctx, db, nil); err == nil || !strings.Contains(err.Error(), ms[0].Name) {
-		t.Errorf("err = %v, want %s applied again (and failing) below version %d", err, ms[0].Name, last.Version)
 	}
 }

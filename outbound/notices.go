@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -275,7 +276,7 @@ func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, ns []notice) erro
 	if err := ob.lockCapped(ctx, tx, ns); err != nil {
 		return err
 	}
-	sent, err := ob.sentLastHour(ctx, tx, addrs, ns[0].ticket)
+	sent, err := ob.sentLastHour(ctx, tx, ns)
 	if err != nil {
 		return err
 	}
@@ -538,10 +539,35 @@ type sentCounts struct {
 
 // sentLastHour counts the recipients' mail of the last hour (suppressed
 // rows aside) for the guards, in one query.
-func (ob *Outbox) sentLastHour(ctx context.Context, tx *tickets.Tx, addrs []string, t *tickets.Ticket) (map[string]sentCounts, error) {
+func (ob *Outbox) sentLastHour(ctx context.Context, tx *tickets.Tx, ns []notice) (map[string]sentCounts, error) {
 	var ticketID any
-	if t != nil {
+	if t := ns[0].ticket; t != nil {
 		ticketID = t.ID
+	}
+	// Only the newest rows matter: every guard compares a count with a cap
+	// of at most ob.countCap, and a count past the cap decides the same as
+	// the whole count. Without the limit an agent alerted a thousand times
+	// an hour had a thousand rows counted for every new ticket. An agent
+	// only alerted is only held by the burst guard: ten minutes' rows, up
+	// to one past the burst, are enough.
+	alertOnly := map[string]bool{}
+	for _, n := range ns {
+		prev, seen := alertOnly[n.to.Email]
+		alertOnly[n.to.Email] = (prev || !seen) && isAgentAlert(n.kind)
+	}
+	var addrs []string
+	var limits, minutes []int64
+	for _, n := range ns {
+		to := n.to.Email
+		if slices.Contains(addrs, to) {
+			continue
+		}
+		addrs = append(addrs, to)
+		if alertOnly[to] {
+			limits, minutes = append(limits, int64(ob.o.AlertBurst+1)), append(minutes, 10)
+		} else {
+			limits, minutes = append(limits, int64(ob.countCap())), append(minutes, 60)
+		}
 	}
 	var rows []struct {
 		Recipient string `db:"recipient"`
@@ -551,13 +577,15 @@ func (ob *Outbox) sentLastHour(ctx context.Context, tx *tickets.Tx, addrs []stri
 	// recipient = ANY the generic plan of the prepared statement scanned
 	// the table.
 	err := ob.o.Store.Prep(tx).SelectContext(ctx, &rows, `SELECT r.recipient, c.*
-		FROM unnest($1::text[]) AS r (recipient) CROSS JOIN LATERAL (SELECT
+		FROM unnest($1::text[], $4::int[], $5::int[]) AS r (recipient, lim, mins) CROSS JOIN LATERAL (SELECT
 			count(*) FILTER (WHERE o.ticket_id = $2 AND o.created_at > $3::timestamptz - interval '10 minutes') AS ticket_10m,
 			count(*) FILTER (WHERE o.created_at > $3::timestamptz - interval '10 minutes') AS recent,
 			count(*) AS hour,
 			count(*) FILTER (WHERE o.kind IN ('ticket_autoresponse', 'ticket_reopened')) AS auto
-			FROM outbox o WHERE o.recipient = r.recipient AND o.created_at > $3::timestamptz - interval '1 hour' AND o.status <> 'suppressed') c`,
-		pq.Array(addrs), ticketID, ob.o.Store.Now())
+			FROM (SELECT ticket_id, created_at, kind FROM outbox
+				WHERE recipient = r.recipient AND created_at > $3::timestamptz - make_interval(mins => r.mins) AND status <> 'suppressed'
+				ORDER BY created_at DESC LIMIT r.lim) o) c`,
+		pq.Array(addrs), ticketID, ob.o.Store.Now(), pq.Array(limits), pq.Array(minutes))
 	if err != nil {
 		return nil, fmt.Errorf("outbound: caps: %w", err)
 	}
@@ -566,6 +594,12 @@ func (ob *Outbox) sentLastHour(ctx context.Context, tx *tickets.Tx, addrs []stri
 		m[r.Recipient] = r.sentCounts
 	}
 	return m, nil
+}
+
+// countCap is how many of a recipient's recent rows the guards need to
+// see: one more than the largest cap.
+func (ob *Outbox) countCap() int {
+	return max(ob.o.AutoresponsesPerHour, ob.o.PerTicketIn10Min, ob.o.PerHour, ob.o.AlertBurst) + 1
 }
 
 // guard applies the sliding-window guards against mail loops to a notice

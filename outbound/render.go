@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -28,6 +29,9 @@ const (
 	StatusResolved     NoticeKind = "status_resolved"
 	StatusClosed       NoticeKind = "status_closed"
 	TicketReopened     NoticeKind = "ticket_reopened"
+	// StatusLink answers the "check a ticket's status" form: the ticket's
+	// progress link, mailed to the participant who asked.
+	StatusLink NoticeKind = "status_link"
 
 	AlertNewTicket NoticeKind = "alert_new_ticket"
 	AlertTransfer  NoticeKind = "alert_transfer"
@@ -51,7 +55,7 @@ const (
 // NoticeKinds lists every kind, for tests and the admin preview.
 var NoticeKinds = []NoticeKind{
 	ConfirmAccount, PasswordReset, AccountExists, TicketAutoresponse, ResponseNotice,
-	StatusResolved, StatusClosed, TicketReopened,
+	StatusResolved, StatusClosed, TicketReopened, StatusLink,
 	AlertNewTicket, AlertTransfer, AlertAssigned, AlertOverdue,
 	AlertUnverified, AlertRefused, AlertCommands, Digest,
 	AlertMessage, TicketMerged, TicketTransferred,
@@ -202,16 +206,16 @@ func NewRenderer(fsys fs.FS) (*Renderer, error) {
 	return r, nil
 }
 
-var defaultRenderer = mustRenderer()
+// defaultRenderer parses the embedded templates on first use: a pipe that
+// only hands its mail to a running serve never needs them, and must start
+// in milliseconds. serve asks at start-up (CheckTemplates), so that a
+// broken template stops it there rather than a notice at run time.
+var defaultRenderer = sync.OnceValues(func() (*Renderer, error) { return NewRenderer(templates.Mail) })
 
-// mustRenderer runs at start-up so that a broken template stops the binary
-// (and every test of this package) rather than a notice at run time.
-func mustRenderer() *Renderer {
-	r, err := NewRenderer(templates.Mail)
-	if err != nil {
-		panic(err)
-	}
-	return r
+// CheckTemplates parses the embedded templates, reporting the first error.
+func CheckTemplates() error {
+	_, err := defaultRenderer()
+	return err
 }
 
 // ErrUnknownNotice is returned for a kind without templates.
@@ -219,7 +223,11 @@ var ErrUnknownNotice = errors.New("outbound: unknown notice kind")
 
 // Render renders a notice with the embedded templates.
 func Render(kind NoticeKind, d NoticeData) (subject, text, html string, err error) {
-	return defaultRenderer.Render(kind, d)
+	r, err := defaultRenderer()
+	if err != nil {
+		return "", "", "", err
+	}
+	return r.Render(kind, d)
 }
 
 // Render returns the subject (one line), the text body starting with the

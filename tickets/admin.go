@@ -13,6 +13,9 @@ type AgentUpdate struct {
 	Active      bool
 	Admin       bool
 	Departments []int
+	// Leads are the departments whose reports the agent sees; leading a
+	// department makes them a member of it.
+	Leads []int
 }
 
 // UpdateAgent sets an agent's flags and departments. An admin cannot take
@@ -26,7 +29,7 @@ func (s *Store) UpdateAgent(ctx context.Context, by *Agent, id int, u AgentUpdat
 		v.add("admin", "you cannot remove your own admin rights or deactivate yourself")
 		return v
 	}
-	if len(u.Departments) == 0 && !u.Admin {
+	if len(u.Departments) == 0 && len(u.Leads) == 0 && !u.Admin {
 		v := &ValidationError{}
 		v.add("department", "at least one department (or admin)")
 		return v
@@ -42,8 +45,9 @@ func (s *Store) UpdateAgent(ctx context.Context, by *Agent, id int, u AgentUpdat
 		if _, err := tx.ExecContext(ctx, `DELETE FROM agent_departments WHERE agent_id = $1`, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO agent_departments (agent_id, department_id)
-			SELECT $1, id FROM departments WHERE id = ANY($2)`, id, pq.Array(u.Departments)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agent_departments (agent_id, department_id, lead)
+			SELECT $1, id, coalesce(id = ANY($3), false) FROM departments WHERE id = ANY($2) OR id = ANY($3)`,
+			id, pq.Array(u.Departments), pq.Array(u.Leads)); err != nil {
 			return err
 		}
 		if !u.Active {
@@ -53,7 +57,7 @@ func (s *Store) UpdateAgent(ctx context.Context, by *Agent, id int, u AgentUpdat
 		return err
 	})
 	if err == nil {
-		s.log.Info("agent updated", "agent", id, "by", by.ID, "active", u.Active, "admin", u.Admin)
+		s.log.Info("agent updated", "agent", id, "by", by.ID, "active", u.Active, "admin", u.Admin, "leads", u.Leads)
 	}
 	return wrap("update agent", err)
 }

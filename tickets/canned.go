@@ -26,6 +26,12 @@ const (
 	MaxCannedBody  = 20000
 )
 
+// Messages of a canned response refused.
+const (
+	MsgCannedTitle = "a title is required"
+	MsgCannedBody  = "a text is required"
+)
+
 const cannedColumns = `c.id, c.department_id, d.name AS department_name, c.title, c.body`
 
 // CannedFor lists the canned responses offered on a ticket of department
@@ -59,14 +65,14 @@ func (s *Store) SaveCanned(ctx context.Context, c Canned) (*Canned, error) {
 	c.Title = strings.Join(strings.Fields(sanitizeText(c.Title)), " ")
 	switch {
 	case c.Title == "":
-		v.add("title", "a name is required")
+		v.add("title", MsgCannedTitle)
 	case utf8.RuneCountInString(c.Title) > MaxCannedTitle:
 		v.add("title", "the text is too long")
 	}
 	c.Body = strings.TrimSpace(strings.ReplaceAll(sanitizeText(c.Body), "\r\n", "\n"))
 	switch {
 	case c.Body == "":
-		v.add("body", "the message is empty")
+		v.add("body", MsgCannedBody)
 	case len(c.Body) > MaxCannedBody:
 		v.add("body", "the text is too long")
 	}

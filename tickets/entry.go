@@ -31,10 +31,19 @@ type newEntry struct {
 	// Indexed says the ticket's search vector already holds Body (the
 	// opening message, indexed by the ticket's own insert).
 	Indexed bool
+	// Touch moves the ticket up the queue (updated_at, last_message_at)
+	// in the same UPDATE that indexes the entry: a ticket row rewritten
+	// once per message, not twice.
+	Touch bool
 }
 
-var indexEntry = `UPDATE tickets SET search = search || ` + fmt.Sprintf(searchVector, 2, 2) + `
-	WHERE id = $1 AND length(search) < 20000`
+// indexEntry adds an entry's text to its ticket's search vector, which
+// stops growing at 20 000 lexemes (far below tsvector's 1 MB limit; the
+// first pages of a thread are what people search for), and with $3 also
+// touches the ticket.
+var indexEntry = `UPDATE tickets SET search = CASE WHEN $2 <> '' AND length(search) < 20000 THEN search || ` + fmt.Sprintf(searchVector, 2, 2) + ` ELSE search END,
+	updated_at = CASE WHEN $3 THEN $4 ELSE updated_at END, last_message_at = CASE WHEN $3 THEN $4 ELSE last_message_at END
+	WHERE id = $1`
 
 // insertEntry writes an entry with its attachments, records its Message-ID
 // for threading, and adds its text to the ticket's search vector.
@@ -92,11 +101,12 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 		}
 		e.Attachments = append(e.Attachments, *att)
 	}
+	text := ""
 	if n.Kind != KindEvent && !n.Indexed && strings.TrimSpace(e.Body) != "" {
-		// A ticket's vector stops growing at 20 000 lexemes, far below
-		// tsvector's 1 MB limit; the first pages of a thread are what
-		// people search for.
-		if _, err := s.prep(tx).ExecContext(ctx, indexEntry, n.TicketID, e.Body); err != nil {
+		text = e.Body
+	}
+	if text != "" || n.Touch {
+		if _, err := s.prep(tx).ExecContext(ctx, indexEntry, n.TicketID, text, n.Touch, n.At); err != nil {
 			return nil, fmt.Errorf("index entry: %w", err)
 		}
 	}

@@ -240,10 +240,11 @@ func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
 		return nil, wrap("agents", err)
 	}
 	var links []struct {
-		AgentID int `db:"agent_id"`
-		DeptID  int `db:"department_id"`
+		AgentID int  `db:"agent_id"`
+		DeptID  int  `db:"department_id"`
+		Lead    bool `db:"lead"`
 	}
-	if err := s.db.SelectContext(ctx, &links, `SELECT agent_id, department_id FROM agent_departments ORDER BY department_id`); err != nil {
+	if err := s.db.SelectContext(ctx, &links, `SELECT agent_id, department_id, lead FROM agent_departments ORDER BY department_id`); err != nil {
 		return nil, wrap("agents", err)
 	}
 	idx := map[int]*Agent{}
@@ -253,6 +254,9 @@ func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
 	for _, l := range links {
 		if a := idx[l.AgentID]; a != nil {
 			a.Departments = append(a.Departments, l.DeptID)
+			if l.Lead {
+				a.Leads = append(a.Leads, l.DeptID)
+			}
 		}
 	}
 	return as, nil

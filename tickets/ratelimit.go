@@ -27,6 +27,19 @@ func (s *Store) RateCheck(ctx context.Context, key string, l Limit) (bool, time.
 	return s.rate(ctx, key, l, false)
 }
 
+// RateUndo takes back one event RateHit recorded for key: an attempt
+// counted before its outcome was known (so that parallel attempts cannot
+// all slip under the limit) that turned out not to count, such as a
+// sign-in with the right password. It takes from the current window, or
+// from the previous one when the hit was recorded there.
+func (s *Store) RateUndo(ctx context.Context, key string, l Limit) error {
+	cur := s.now().Truncate(l.Window)
+	_, err := s.db.ExecContext(ctx, `UPDATE rate_limits SET hits = hits - 1
+		WHERE key = $1 AND bucket = (SELECT max(bucket) FROM rate_limits WHERE key = $1 AND bucket IN ($2, $3) AND hits > 0)`,
+		key, cur, cur.Add(-l.Window))
+	return wrap("rate limit", err)
+}
+
 func (s *Store) rate(ctx context.Context, key string, l Limit, record bool) (bool, time.Duration, error) {
 	now := s.now()
 	cur := now.Truncate(l.Window)

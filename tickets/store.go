@@ -28,6 +28,10 @@ type Opts struct {
 	// first (500), and SearchCap how many matches it sorts itself before
 	// it walks the tickets newest first instead (20 000); see Store.search.
 	SearchWindow, SearchCap int
+	// OneShot is a process that makes one change and exits (the MTA's
+	// pipe): preparing statements for later uses would only cost it round
+	// trips and a second connection.
+	OneShot bool
 }
 
 // Store is the domain's way into PostgreSQL.
@@ -37,6 +41,7 @@ type Store struct {
 	now          func() time.Time
 	hooks        []Hook
 	accountHooks []AccountHook
+	linkHooks    []StatusLinkHook
 
 	numMu      sync.Mutex
 	sixLimit   int
@@ -51,7 +56,7 @@ type Store struct {
 
 // New returns a Store on db.
 func New(db *sqlx.DB, o Opts) *Store {
-	s := &Store{db: db, log: o.Log, now: o.Now, sixLimit: o.SixDigitLimit, stmts: stmtCache{db: db}}
+	s := &Store{db: db, log: o.Log, now: o.Now, sixLimit: o.SixDigitLimit, stmts: stmtCache{db: db, off: o.OneShot}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -129,10 +134,21 @@ type Change struct {
 // change back. The outbox uses it to queue notices atomically.
 type Hook func(ctx context.Context, tx *sqlx.Tx, c *Change) error
 
+type quietKey struct{}
+
+// Quietly makes every change made with ctx quiet, for this reason: stored,
+// nobody notified (an archive being filed).
+func Quietly(ctx context.Context, why string) context.Context {
+	return context.WithValue(ctx, quietKey{}, why)
+}
+
 // AddHook registers h. Call it while wiring, before serving.
 func (s *Store) AddHook(h Hook) { s.hooks = append(s.hooks, h) }
 
 func (s *Store) fire(ctx context.Context, tx *sqlx.Tx, c *Change) error {
+	if why, ok := ctx.Value(quietKey{}).(string); ok && !c.Quiet {
+		c.Quiet, c.QuietReason = true, why
+	}
 	for _, h := range s.hooks {
 		if err := h(ctx, tx, c); err != nil {
 			return err

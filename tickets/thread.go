@@ -87,11 +87,8 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 		actor := UserActor(author)
 		now := s.now()
 		e, err = s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: KindMessage, Actor: actor, Body: p.Body,
-			BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail, At: now})
+			BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail, At: now, Touch: true})
 		if err != nil {
-			return err
-		}
-		if _, err := s.prep(tx).ExecContext(ctx, `UPDATE tickets SET updated_at = $2, last_message_at = $2 WHERE id = $1`, t.ID, now); err != nil {
 			return err
 		}
 		reopened := false

@@ -67,6 +67,15 @@ func VerifyGuestToken(secret []byte, token string, t *Ticket, now time.Time) (us
 	if err != nil || uid == 0 || citizenRole(t, uid, "") == RoleNone {
 		return 0, ErrInvalidToken
 	}
+	if !GuestLinkOpen(t, now) {
+		return 0, ErrInvalidToken
+	}
+	return uid, nil
+}
+
+// GuestLinkOpen reports whether t's progress links open it at now: while
+// it is open, and until GuestLinkGrace after it was resolved or closed.
+func GuestLinkOpen(t *Ticket, now time.Time) bool {
 	var end sql.NullTime
 	switch t.Status {
 	case StatusClosed:
@@ -74,10 +83,7 @@ func VerifyGuestToken(secret []byte, token string, t *Ticket, now time.Time) (us
 	case StatusResolved:
 		end = t.ResolvedAt
 	}
-	if t.Status != StatusOpen && (!end.Valid || now.After(end.Time.Add(GuestLinkGrace))) {
-		return 0, ErrInvalidToken
-	}
-	return uid, nil
+	return t.Status == StatusOpen || end.Valid && !now.After(end.Time.Add(GuestLinkGrace))
 }
 
 // GuestTicketNumber returns the ticket number a guest token names, without

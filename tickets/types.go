@@ -144,9 +144,10 @@ type Agent struct {
 	Active       bool           `db:"active"`
 	Lang         string         `db:"lang"`
 	Timezone     string         `db:"timezone"`
+	Departments  []int          `db:"-"`
+	Leads        []int          `db:"-"` // the departments whose reports they see (a subset of Departments)
 	// Signature ends the agent's responses from the panel (Post.Signature).
-	Signature   string `db:"signature"`
-	Departments []int  `db:"-"`
+	Signature string `db:"signature"`
 }
 
 // CanSeeDepartment reports whether the agent may see tickets of department d.

@@ -105,10 +105,12 @@ func (v View) getAgent(ctx context.Context, where string, arg any) (*Agent, erro
 	// an agent?).
 	var row struct {
 		Agent
-		Deps pq.Int64Array `db:"deps"`
+		Deps  pq.Int64Array `db:"deps"`
+		Leads pq.Int64Array `db:"leads"`
 	}
 	err := v.s.prep(v.q).GetContext(ctx, &row, "SELECT "+agentColumns+`,
-		ARRAY(SELECT department_id FROM agent_departments WHERE agent_id = agents.id ORDER BY department_id) AS deps
+		ARRAY(SELECT department_id FROM agent_departments WHERE agent_id = agents.id ORDER BY department_id) AS deps,
+		ARRAY(SELECT department_id FROM agent_departments WHERE agent_id = agents.id AND lead ORDER BY department_id) AS leads
 		FROM agents WHERE `+where, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
@@ -119,6 +121,9 @@ func (v View) getAgent(ctx context.Context, where string, arg any) (*Agent, erro
 	a := row.Agent
 	for _, d := range row.Deps {
 		a.Departments = append(a.Departments, int(d))
+	}
+	for _, d := range row.Leads {
+		a.Leads = append(a.Leads, int(d))
 	}
 	return &a, nil
 }

@@ -38,6 +38,8 @@ type config struct {
 	outbound    int
 	bigMB       int
 	helpdeskBin string
+	pipeMails   int
+	importN     int
 	phases      map[string]bool
 	inProcess   bool
 	cpuprofile  string
@@ -48,7 +50,7 @@ type config struct {
 	seed        uint64
 }
 
-var allPhases = []string{"seed", "ceiling", "ingest", "http", "outbound", "memory"}
+var allPhases = []string{"seed", "ceiling", "ingest", "http", "pipe", "import", "outbound", "memory"}
 
 func main() {
 	var c config
@@ -60,6 +62,8 @@ func main() {
 	flag.IntVar(&c.requests, "requests", 0, "HTTP requests per scenario (default 3 000; quick 1 000)")
 	flag.IntVar(&c.outbound, "notices", 0, "response notices queued and sent for the outbound figure (default 5 000; quick 1 000)")
 	flag.IntVar(&c.bigMB, "big-mb", 25, "size of the single large message, MB")
+	flag.IntVar(&c.pipeMails, "pipe-mails", 0, "mails per pipe measurement, one `helpdesk ingest` each (default 200; quick 60)")
+	flag.IntVar(&c.importN, "import", 0, "messages in the import-mbox archive (default 10 000; quick 1 000)")
 	flag.StringVar(&c.helpdeskBin, "helpdesk-bin", "", "helpdesk binary to drive (default: go build ./cmd/helpdesk)")
 	flag.StringVar(&phases, "phases", strings.Join(allPhases, ","), "phases to run")
 	flag.BoolVar(&c.inProcess, "ingest-in-process", false, "run the IMAP poller inside hdbench (for --cpuprofile/--pprof) instead of in helpdesk serve")
@@ -84,6 +88,8 @@ func main() {
 	def(&c.requests, 3000, 1000)
 	def(&c.outbound, 5000, 1000)
 	def(&c.paced, 1000, 200)
+	def(&c.pipeMails, 200, 60)
+	def(&c.importN, 10000, 1000)
 	c.pacedRate = 50
 	c.phases = map[string]bool{}
 	for _, p := range strings.Split(phases, ",") {
@@ -210,25 +216,26 @@ func run(ctx context.Context, c config, log *slog.Logger) (*results, error) {
 		log.Info("generating the mail corpus", "messages", c.messages+c.paced)
 		corpus = makeCorpus(corpusOpts{N: c.messages + c.paced, Seed: c.seed, Senders: 300, Tickets: sample, Start: time.Now()})
 	}
+	// The database ceiling writes the ingest's own rows again into a copy
+	// of the database as the ingest found it: the copy is taken now.
+	var base *ceilingBase
+	var counters0 map[string][2]int64
+	if c.phases["ceiling"] && c.phases["ingest"] {
+		log.Info("copying the database for the ceiling")
+		if base, err = b.snapshotForCeiling(ctx); err != nil {
+			return res, fmt.Errorf("ceiling: %w", err)
+		}
+	}
+	if c.phases["ingest"] {
+		if counters0, err = tableCounters(ctx, b.DB); err != nil {
+			return res, err
+		}
+	}
+	var cr *ceilingResult
 	if c.phases["ceiling"] {
-		log.Info("phase: ceilings")
-		cr := &ceilingResult{DBBatch: 200, DBWorkers: 2}
+		log.Info("phase: parse ceiling")
+		cr = &ceilingResult{DBBatch: 200, DBWorkers: 2}
 		cr.ParseRate, cr.ParseMBps, cr.Workers, cr.ParseSeconds = parseCeiling(corpus[:c.messages])
-		// Twice, keeping the better run: it is a ceiling, and the machine
-		// may be shared.
-		for i := 0; i < 2; i++ {
-			rate, sec, rows, err := dbCeiling(ctx, b, corpus[:c.messages], cr.DBBatch, cr.DBWorkers, i)
-			if err != nil {
-				return res, fmt.Errorf("ceiling: %w", err)
-			}
-			if rate > cr.DBRate {
-				cr.DBRate, cr.DBSeconds, cr.RowsPerMsg = rate, sec, rows
-			}
-		}
-		cr.Lower, cr.LowerIs = cr.ParseRate, "parse"
-		if cr.DBRate < cr.Lower {
-			cr.Lower, cr.LowerIs = cr.DBRate, "database"
-		}
 		res.Ceiling = cr
 	}
 
@@ -256,15 +263,34 @@ func run(ctx context.Context, c config, log *slog.Logger) (*results, error) {
 		if err != nil {
 			return res, fmt.Errorf("ingest: %w\n%s", err, hd.diagnose())
 		}
-		if res.Ceiling != nil && res.Ceiling.Lower > 0 {
-			res.Ceiling.IngestShare = res.Ingest.Rate / res.Ceiling.Lower
-		}
 		// The HTTP figures are for a quiet server: a backlog the poller is
 		// still working through must not weigh on them.
 		if err := hd.stop(); err != nil {
 			log.Warn("stopping helpdesk serve", "err", err)
 		}
+		b.waitForSessionsToEnd(ctx)
+		counters1, err := tableCounters(ctx, b.DB)
+		if err != nil {
+			return res, err
+		}
+		writes := diffCounters(counters1, counters0)
+		if cr != nil {
+			log.Info("phase: IMAP server and database ceilings")
+			if cr.IMAPRate, cr.IMAPMBps, err = imapFetchRate(srv, corpus[:c.messages]); err != nil {
+				return res, fmt.Errorf("ceiling: %w", err)
+			}
+			if base != nil {
+				if err := dbCeiling(ctx, b, base, cr, writes); err != nil {
+					return res, fmt.Errorf("ceiling: %w", err)
+				}
+				b.drop(context.WithoutCancel(ctx), base.name)
+			}
+			cr.finish(res.Ingest.Rate)
+		}
 		srv.srv.Close()
+	}
+	if cr != nil && cr.Lower == 0 {
+		cr.finish(0)
 	}
 	corpus = nil
 
@@ -297,6 +323,55 @@ func run(ctx context.Context, c config, log *slog.Logger) (*results, error) {
 		log.Warn("stopping helpdesk serve", "err", err)
 	}
 
+	if c.phases["pipe"] {
+		log.Info("phase: the MTA pipe, one process per mail", "mails", c.pipeMails)
+		news, replies := pipeCorpus(corpusOpts{Seed: c.seed + 7, Senders: 300, Tickets: sample, Start: time.Now()}, 4*c.pipeMails, 2*c.pipeMails)
+		if err := hd.serve(ctx, "HELPDESK_SMTP_URL=smtp://"+sink.addr); err != nil {
+			return res, err
+		}
+		type run struct {
+			name     string
+			mails    []*corpusMail
+			parallel int
+			serve    bool
+		}
+		k := c.pipeMails
+		runs := []run{
+			{"handoff-new-sequential", news[0:k], 1, true},
+			{"handoff-new-2-parallel", news[k : 2*k], 2, true},
+			{"direct-new-sequential", news[2*k : 3*k], 1, false},
+			{"direct-new-2-parallel", news[3*k : 4*k], 2, false},
+		}
+		if len(replies) > 0 {
+			runs = append(runs[:2], append([]run{{"handoff-replies-sequential", replies[0:k], 1, true}}, runs[2:]...)...)
+			runs = append(runs, run{"direct-replies-sequential", replies[k : 2*k], 1, false})
+		}
+		for _, r := range runs {
+			if !r.serve && hd.pid() != 0 {
+				if err := hd.stop(); err != nil {
+					log.Warn("stopping helpdesk serve", "err", err)
+				}
+				b.waitForSessionsToEnd(ctx)
+			}
+			pm, err := runPipe(ctx, b, hd, r.name, r.mails, r.parallel, hd.pid())
+			if pm != nil {
+				res.Pipe = append(res.Pipe, pm)
+			}
+			if err != nil {
+				return res, err
+			}
+			log.Info("pipe", "mode", r.name, "mails_per_s", int(pm.Rate), "cpu_ms_per_mail", int(pm.TotalCPUMS))
+		}
+		hd.stop()
+	}
+	if c.phases["import"] {
+		log.Info("phase: import-mbox", "messages", c.importN)
+		mails := makeCorpus(corpusOpts{N: c.importN, Seed: c.seed + 9, Senders: 300, Tickets: sample, Start: time.Now().Add(-30 * 24 * time.Hour)})
+		res.Import, err = runImport(ctx, b, hd, dir, mails)
+		if err != nil {
+			return res, err
+		}
+	}
 	if c.phases["outbound"] {
 		log.Info("phase: outbound", "tickets", c.outbound)
 		res.Outbound, err = runOutbound(ctx, b, sink, c.outbound, secret, dir, log)

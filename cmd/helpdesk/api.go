@@ -24,6 +24,7 @@ func (s *server) apiRoutes() {
 	s.handle("GET /api/v1/tickets/{number}", s.apiAuth(s.apiGet))
 	s.handle("PATCH /api/v1/tickets/{number}", s.apiAuth(s.apiPatch))
 	s.handle("POST /api/v1/tickets/{number}/entries", s.apiAuth(s.apiAddEntry))
+	s.handle("GET /api/v1/reports", s.apiAuth(s.apiReport))
 	// Ticket tools (issue 12).
 	s.handle("POST /api/v1/tickets/{number}/merge", s.apiAuth(s.apiMerge))
 }

@@ -151,6 +151,29 @@ func TestHelpForEveryCommand(t *testing.T) {
 	if code, _, _ := runCLI(context.Background(), "", "frobnicate"); code != 2 {
 		t.Errorf("unknown command exit %d", code)
 	}
+	// A word that starts commands lists them.
+	code, out, _ := runCLI(context.Background(), "", "agent", "--help")
+	if code != 0 || !strings.Contains(out, "agent add") || !strings.Contains(out, "agent password") || strings.Contains(out, "unknown command") {
+		t.Errorf("agent --help: %d %s", code, out)
+	}
+	if code, _, errOut := runCLI(context.Background(), "", "agent"); code != 2 || !strings.Contains(errOut, "agent add") {
+		t.Errorf("agent: %d %s", code, errOut)
+	}
+	// A command's help lists its own flags, not the server's twenty.
+	_, _, errOut := runCLI(context.Background(), "", "agent", "add", "--help")
+	for _, want := range []string{"-email", "-department", "-password-stdin", "helpdesk serve --help"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("agent add --help lacks %q:\n%s", want, errOut)
+		}
+	}
+	for _, server := range []string{"-smtp-url", "-imap-url", "-http-addr", "-database-url string"} {
+		if strings.Contains(errOut, server) {
+			t.Errorf("agent add --help lists the server flag %s:\n%s", server, errOut)
+		}
+	}
+	if _, _, errOut := runCLI(context.Background(), "", "serve", "--help"); !strings.Contains(errOut, "-smtp-url") || !strings.Contains(errOut, "HELPDESK_TRUSTED_PROXIES") {
+		t.Errorf("serve --help does not list the configuration:\n%s", errOut)
+	}
 }
 
 func apiCall(t *testing.T, base, key, method, path string, body, out any) int {

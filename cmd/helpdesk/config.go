@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,6 +32,10 @@ type Config struct {
 	// TrustedAuthServID is the receiving MTA whose Authentication-Results
 	// are believed; "" makes the helpdesk check DKIM and DMARC itself.
 	TrustedAuthServID string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// Forwarded headers are believed; none when unset.
+	TrustedProxies []netip.Prefix
+	trustedProxies string
 
 	// Tunables, as text in the environment and parsed by finish.
 	maxMessageMB, autoresponsesPerHour, autoCloseDays, escalateHours, imapPollSeconds string
@@ -59,6 +64,7 @@ func (c *Config) settings() []setting {
 		{"HELPDESK_FROM", "from", "helpdesk@localhost", "the helpdesk's address", &c.From},
 		{"HELPDESK_SECRET", "secret", "", "key for signed tokens and sessions; unset: generated once in DATA_DIR/secret", &c.Secret},
 		{"HELPDESK_TRUSTED_AUTHSERV_ID", "trusted-authserv-id", "", "authserv-id of the receiving MTA whose Authentication-Results are believed; unset: check DKIM/DMARC here", &c.TrustedAuthServID},
+		{"HELPDESK_TRUSTED_PROXIES", "trusted-proxies", "", "CIDRs of reverse proxies whose X-Forwarded-For/Forwarded are believed, comma-separated; unset: none, the peer address counts", &c.trustedProxies},
 		{"HELPDESK_MAX_MESSAGE_MB", "max-message-mb", "25", "largest inbound message kept whole; larger ones keep their headers and a note", &c.maxMessageMB},
 		{"HELPDESK_AUTORESPONSES_PER_HOUR", "autoresponses-per-hour", "5", "autoresponses to one address per hour at most", &c.autoresponsesPerHour},
 		{"HELPDESK_AUTOCLOSE_DAYS", "autoclose-days", "7", "close tickets Resolved for this many days", &c.autoCloseDays},
@@ -105,6 +111,11 @@ func (c *Config) finish() error {
 	c.AutoCloseAfter = time.Duration(num("HELPDESK_AUTOCLOSE_DAYS", c.autoCloseDays, 1)) * 24 * time.Hour
 	c.EscalateAfter = time.Duration(num("HELPDESK_ESCALATE_HOURS", c.escalateHours, 0)) * time.Hour
 	c.IMAPPoll = time.Duration(num("HELPDESK_IMAP_POLL_SECONDS", c.imapPollSeconds, 1)) * time.Second
+	if ps, err := parseProxies(c.trustedProxies); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.TrustedProxies = ps
+	}
 	if c.Secret != "" {
 		if err := checkSecret(c.Secret); err != nil {
 			errs = append(errs, err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -9,9 +8,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kemsos/helpdesk/ingest"
+	"github.com/kemsos/helpdesk/migrations"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
@@ -49,42 +50,66 @@ func ingestCommand() *command {
 			fs.Var(&rcpts, "recipient", "the envelope recipient (Postfix: ${recipient}), to route to a help topic")
 		},
 		run: func(ctx context.Context, env *cmdEnv, _ *flag.FlagSet, _ []string) error {
-			// An empty input is a mistake in the MTA's configuration, not a
-			// message: say so rather than store nothing.
-			in := bufio.NewReader(env.stdin)
-			if _, err := in.Peek(1); err == io.EOF {
-				return fmt.Errorf("no message on standard input")
-			} else if err != nil {
+			// Read within the intake's bounds: a message over the limit is
+			// kept with its headers and a note, never held whole.
+			raw, size, err := ingest.ReadMessage(env.stdin, env.cfg.MaxMessageSize)
+			if err != nil {
 				return &exitError{code: exTempFail, err: fmt.Errorf("reading the message: %w", err)}
 			}
-			// The MTA retries on 75; better that than hold its delivery
-			// agent while the database is down.
-			env.dbWait = 5 * time.Second
-			err := withStore(ctx, env, func(s *tickets.Store) error {
-				if _, err := newOutbox(&env.cfg, s, env.log); err != nil {
-					return err
-				}
-				intake, err := newIntake(&env.cfg, s, env)
-				if err != nil {
-					return err
-				}
-				// Read within the intake's bounds: a message over the limit is
-				// kept with its headers and a note, never held whole.
-				res, err := intake.Receive(ctx, in, ingest.Source{Mailbox: mailbox, Recipients: rcpts})
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(env.stdout, "%s %s\n", res.Outcome, res.Ticket)
-				return nil
-			})
+			if len(raw) == 0 {
+				// A mistake in the MTA's configuration, not a message: say so
+				// rather than store nothing.
+				return fmt.Errorf("no message on standard input")
+			}
+			src := ingest.Source{Mailbox: mailbox, Recipients: rcpts}
+			if size > int64(len(raw)) {
+				src.Size = size
+			}
+			// A running serve takes it over its socket, into its group
+			// commit: no database session of our own, no start-up work.
+			res, handled, err := ingest.HandOff(handOffSocket(&env.cfg), raw, src)
+			if !handled {
+				res, err = ingestDirect(ctx, env, raw, src)
+			}
 			if err != nil {
 				// Whatever went wrong, nothing was committed: the MTA keeps
 				// the message and retries, so a passing outage loses nothing.
 				return &exitError{code: exTempFail, err: err}
 			}
+			fmt.Fprintf(env.stdout, "%s %s\n", res.Outcome, res.Ticket)
 			return nil
 		},
 	}
+}
+
+// ingestDirect stores a message from the pipe when no serve takes it: one
+// database connection, no statements prepared for later, no migration
+// work unless the schema is behind this binary.
+func ingestDirect(ctx context.Context, env *cmdEnv, raw []byte, src ingest.Source) (ingest.Result, error) {
+	// The MTA retries on 75; better that than hold its delivery agent
+	// while the database is down.
+	d, err := openDatabaseWait(ctx, &env.cfg, false, env.log, 5*time.Second)
+	if err != nil {
+		return ingest.Result{}, err
+	}
+	defer d.Close()
+	d.DB.SetMaxOpenConns(1)
+	if v, err := migrations.Version(ctx, d.DB.DB); err != nil {
+		return ingest.Result{}, err
+	} else if v != migrations.Latest() {
+		if err := d.migrate(ctx, env.log); err != nil {
+			return ingest.Result{}, err
+		}
+	}
+	s := tickets.New(d.DB, tickets.Opts{Log: env.log, OneShot: true})
+	if _, err := newOutbox(&env.cfg, s, env.log); err != nil {
+		return ingest.Result{}, err
+	}
+	in, err := newIntake(&env.cfg, s, env)
+	if err != nil {
+		return ingest.Result{}, err
+	}
+	return in.Deliver(ctx, raw, src)
 }
 
 func importMboxCommand() *command {
@@ -118,16 +143,21 @@ func importMboxCommand() *command {
 	}
 }
 
-// importMbox delivers every message of an archive, showing progress. A
-// message that cannot be stored for a passing reason is retried a few
-// times; the run stops rather than skip one, and a re-run resumes (the
-// stored ones are duplicates).
+// importMbox delivers every message of an archive, showing progress: in
+// groups of several messages per transaction, a few at once, threads in
+// order, as the IMAP poller does. A message that cannot be stored for a
+// passing reason holds back the mails that follow it in its thread; the
+// run reports them at the end, and a re-run resumes (the stored ones are
+// duplicates).
 func importMbox(ctx context.Context, in *ingest.Intake, r io.Reader, size int64, name string, progress io.Writer) error {
 	mr := ingest.NewMboxReader(r)
 	start := time.Now()
-	var done, dup int
+	var mu sync.Mutex
+	done, read := 0, 0
 	last := time.Time{}
 	show := func(final bool) {
+		mu.Lock()
+		defer mu.Unlock()
 		if !final && time.Since(last) < 200*time.Millisecond {
 			return
 		}
@@ -143,38 +173,42 @@ func importMbox(ctx context.Context, in *ingest.Intake, r io.Reader, size int64,
 			eta = (time.Duration(el/frac*(1-frac)) * time.Second).Round(time.Second).String()
 		}
 		bar := strings.Repeat("#", int(frac*30)) + strings.Repeat(".", 30-int(frac*30))
-		fmt.Fprintf(progress, "\r[%s] %5.1f%% %d messages (%d already stored) %.0f/s ETA %s ", bar, frac*100, done, dup, rate, eta)
+		fmt.Fprintf(progress, "\r[%s] %5.1f%% %d of %d messages stored %.0f/s ETA %s ", bar, frac*100, done, read, rate, eta)
 		if final {
 			fmt.Fprintln(progress)
 		}
 	}
+	p := in.NewPipeline(ctx, name)
+	p.Stored = func(n int) {
+		mu.Lock()
+		done += n
+		mu.Unlock()
+		show(false)
+	}
+	var readErr error
 	for {
 		raw, err := mr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", name, err)
+			readErr = fmt.Errorf("reading %s: %w", name, err)
+			break
 		}
-		var res ingest.Result
-		for try := 0; ; try++ {
-			res, err = in.Deliver(ctx, raw, ingest.Source{Mailbox: name})
-			if err == nil || try == 5 || ctx.Err() != nil {
-				break
-			}
-			time.Sleep(time.Duration(1<<try) * 200 * time.Millisecond)
-		}
-		if err != nil {
-			show(true)
-			return fmt.Errorf("message %d: %w (re-run to resume; stored messages are skipped)", done+1, err)
-		}
-		done++
-		if res.Duplicate {
-			dup++
-		}
-		show(false)
+		mu.Lock()
+		read++
+		mu.Unlock()
+		p.Add(raw)
 	}
+	stored, dup, failure := p.Wait()
 	show(true)
+	fmt.Fprintf(progress, "%d messages stored (%d already stored before) in %v\n", stored, dup, time.Since(start).Round(time.Millisecond))
+	if readErr != nil {
+		return readErr
+	}
+	if failure != nil {
+		return fmt.Errorf("%d of %d messages not stored: %w (re-run to resume; stored messages are skipped)", read-stored, read, failure)
+	}
 	return nil
 }
 

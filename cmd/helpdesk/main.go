@@ -98,6 +98,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	if cmd == nil {
+		// "helpdesk agent --help": the commands of that word.
+		if group := commandGroup(cmds, args[0]); group != nil && (len(args) == 1 || isHelp(args[1])) {
+			if len(args) == 1 {
+				groupUsage(stderr, args[0], group)
+				return 2
+			}
+			groupUsage(stdout, args[0], group)
+			return 0
+		}
 		fmt.Fprintf(stderr, "helpdesk: unknown command %q\n\n", strings.Join(args, " "))
 		usage(stderr, cmds)
 		return 2
@@ -105,14 +114,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	env := &cmdEnv{stdin: stdin, stdout: stdout, stderr: stderr, dbWait: 30 * time.Second, jobs: jobs}
 	fs := flag.NewFlagSet("helpdesk "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	// The command's own flags are listed in its help; the configuration
+	// flags every command takes are listed once, under serve's.
+	own := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	own.SetOutput(stderr)
+	if cmd.flags != nil {
+		cmd.flags(own)
+	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: helpdesk %s %s\n\n%s\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
-		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "usage: helpdesk %s %s\n\n%s\n", cmd.name, cmd.args, cmd.summary)
+		if cmd.name == "serve" {
+			fmt.Fprintf(stderr, "\nflags (each also read from the environment variable named after it):\n")
+			fs.PrintDefaults()
+			return
+		}
+		if hasFlags(own) {
+			fmt.Fprintf(stderr, "\nflags:\n")
+			own.PrintDefaults()
+		}
+		fmt.Fprintf(stderr, "\nConfiguration (--database-url, --data-dir and the rest) comes from HELPDESK_* environment\nvariables or flags of the same names: see 'helpdesk serve --help'.\n")
 	}
 	env.cfg.register(fs)
-	if cmd.flags != nil {
-		cmd.flags(fs)
-	}
+	own.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	positional, err := parseInterspersed(fs, rest)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -146,6 +169,36 @@ func usage(w io.Writer, cmds []*command) {
 		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'helpdesk COMMAND --help' for a command's flags. Configuration comes from HELPDESK_* environment variables; flags override them.")
+}
+
+// commandGroup lists the commands whose name starts with word ("agent"
+// for "agent add" and "agent password"); nil when word is no such group.
+func commandGroup(cmds []*command, word string) []*command {
+	var out []*command
+	for _, c := range cmds {
+		if first, _, more := strings.Cut(c.name, " "); more && first == word {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func groupUsage(w io.Writer, word string, cmds []*command) {
+	fmt.Fprintf(w, "usage: helpdesk %s COMMAND [flags]\n\ncommands:\n", word)
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'helpdesk %s COMMAND --help' for a command's flags.\n", word)
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 // parseInterspersed parses flags wherever they stand, so that both

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strings"
@@ -103,6 +104,8 @@ type testEnvOpts struct {
 	smtpURL   string
 	lookupTXT func(ctx context.Context, name string) ([]string, error)
 	now       func() time.Time
+	// proxies are HELPDESK_TRUSTED_PROXIES.
+	proxies []netip.Prefix
 }
 
 func newTestEnvWith(t *testing.T, o testEnvOpts) *testEnv {
@@ -111,7 +114,7 @@ func newTestEnvWith(t *testing.T, o testEnvOpts) *testEnv {
 	db := sqlx.MustOpen("postgres", dsn)
 	t.Cleanup(func() { db.Close() })
 	cfg := &Config{DatabaseURL: dsn, DataDir: t.TempDir(), BaseURL: "http://localhost:8080", From: "helpdesk@kemsos.go.id",
-		Secret: "test-secret-0123456789abcdef0123456789", SMTPURL: o.smtpURL}
+		Secret: "test-secret-0123456789abcdef0123456789", SMTPURL: o.smtpURL, TrustedProxies: o.proxies}
 	if o.lookupTXT == nil {
 		o.lookupTXT = noDNS
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -33,6 +34,10 @@ func serveCommand() *command {
 // transactions of the changes, and sent through the relay or, without one,
 // written to the dev outbox.
 func newOutbox(cfg *Config, store *tickets.Store, log *slog.Logger) (*outbound.Outbox, error) {
+	// A broken template stops the process here, not a notice later.
+	if err := outbound.CheckTemplates(); err != nil {
+		return nil, err
+	}
 	secret, err := cfg.secretKey()
 	if err != nil {
 		return nil, err
@@ -45,6 +50,7 @@ func newOutbox(cfg *Config, store *tickets.Store, log *slog.Logger) (*outbound.O
 		AutoresponsesPerHour: cfg.AutoresponsesPerHour})
 	store.AddHook(ob.Hook)
 	store.AddAccountHook(ob.AccountHook)
+	store.AddStatusLinkHook(ob.StatusLinkHook)
 	return ob, nil
 }
 
@@ -138,6 +144,14 @@ func serve(ctx context.Context, env *cmdEnv) error {
 		return nil
 	})
 	g.go_(func() error { ob.Run(runCtx); return nil })
+	// The MTA's pipe hands its mail to this process when it can: it joins
+	// the group commit, and the pipe needs no database session of its own.
+	sock, err := ingest.ListenSocket(handOffSocket(cfg), intake, log)
+	if err != nil {
+		log.Warn("no hand-off socket: `helpdesk ingest` will write to the database itself", "err", err)
+	} else {
+		g.go_(sock.Serve)
+	}
 	if smtpd != nil {
 		g.go_(smtpd.Serve)
 		log.Info("SMTP intake listening", "addr", smtpd.Addr())
@@ -167,10 +181,16 @@ func serve(ctx context.Context, env *cmdEnv) error {
 	if smtpd != nil {
 		smtpd.Close()
 	}
+	if sock != nil {
+		sock.Close()
+	}
 	stopJobs()
 	g.wg.Wait()
 	return err
 }
+
+// handOffSocket is where serve listens for `helpdesk ingest`.
+func handOffSocket(cfg *Config) string { return filepath.Join(cfg.DataDir, "ingest.sock") }
 
 // redactURL hides a password in a URL for logs.
 func redactURL(s string) string {

@@ -80,6 +80,8 @@ func (s *server) routes() {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	s.apiRoutes()
 	s.webRoutes()
+	s.legacyRoutes()
+	s.statusRoutes()
 	s.devRoutes()
 }
 
@@ -112,7 +114,11 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "same-origin")
-	s.mux.ServeHTTP(w, r)
+	cw := &codeCatcher{ResponseWriter: w}
+	s.mux.ServeHTTP(cw, r)
+	if cw.code != 0 {
+		s.errorAnswer(w, r, cw.code)
+	}
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -20,7 +20,7 @@ func TestAccountProfileAndPasswordChange(t *testing.T) {
 		t.Fatalf("account page: %d %s", page.code, snippet(page.body))
 	}
 	r := b.post("/account", url.Values{"name": {"Izzah A."}, "address": {"Jl. Salemba Raya 28"}, "phone": {"12"}, "timezone": {"Asia/Makassar"}})
-	if r.code != http.StatusBadRequest || !strings.Contains(r.body, "Jl. Salemba Raya 28") || !strings.Contains(r.body, `id="phone-err"`) {
+	if r := b.formFailed(r, "/account"); !strings.Contains(r.body, "Jl. Salemba Raya 28") || !strings.Contains(r.body, `id="phone-err"`) {
 		t.Fatalf("bad phone: %d %s", r.code, snippet(r.body))
 	}
 	r = b.post("/account", url.Values{"name": {"Izzah A."}, "address": {"Jl. Salemba Raya 28"}, "phone": {"0215551234"}, "timezone": {"Asia/Makassar"}})
@@ -33,7 +33,7 @@ func TestAccountProfileAndPasswordChange(t *testing.T) {
 	}
 
 	r = b.post("/account/password", url.Values{"current": {"salah-sekali"}, "password": {"baru-rahasia-9"}, "confirm": {"baru-rahasia-9"}})
-	if r.code != http.StatusBadRequest || !strings.Contains(r.body, "Kata sandi saat ini salah") {
+	if r := b.formFailed(r, "/account"); !strings.Contains(r.body, "Kata sandi saat ini salah") {
 		t.Fatalf("wrong current password: %d %s", r.code, snippet(r.body))
 	}
 	r = b.post("/account/password", url.Values{"current": {"rahasia-123"}, "password": {"baru-rahasia-9"}, "confirm": {"baru-rahasia-9"}})
@@ -48,7 +48,7 @@ func TestAccountProfileAndPasswordChange(t *testing.T) {
 	}
 	fresh := e.browser()
 	fresh.get("/login")
-	if r := fresh.post("/login", url.Values{"login": {"izzah@example.id"}, "password": {"rahasia-123"}}); r.code == http.StatusSeeOther {
+	if r := fresh.post("/login", url.Values{"login": {"izzah@example.id"}, "password": {"rahasia-123"}}); !sentBack(r) {
 		t.Error("the old password still signs in")
 	}
 	fresh.signIn("izzah@example.id", "baru-rahasia-9")
@@ -73,9 +73,9 @@ func TestAgentPasswordChangeIsRateLimited(t *testing.T) {
 	limited := false
 	for i := 0; i < 30 && !limited; i++ {
 		r := b.post("/agent/account/password", url.Values{"current": {"tebak-" + string(rune('a'+i))}, "password": {"baru-agen-99"}, "confirm": {"baru-agen-99"}})
-		switch r.code {
-		case http.StatusBadRequest:
-		case http.StatusTooManyRequests:
+		switch {
+		case sentBack(r):
+		case r.code == http.StatusTooManyRequests:
 			limited = true
 		default:
 			t.Fatalf("guess %d: %d %s", i, r.code, snippet(r.body))

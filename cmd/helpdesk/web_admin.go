@@ -40,7 +40,11 @@ func (d *adminData) HasDept(ids []int, id int) bool {
 	return false
 }
 
-func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, section string, code int, form any, errs map[string]string, newKey string) {
+// adminIDPrefix is what each admin page's add form puts before its
+// inputs' ids.
+var adminIDPrefix = map[string]string{"agents": "a-", "departments": "d-", "topics": "t-", "apikeys": "k-", "canned": "c-"}
+
+func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, section string, code int, df *formDraft, newKey string) {
 	ctx := r.Context()
 	d := &adminData{Section: section, NewKey: newKey}
 	var err error
@@ -63,31 +67,52 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, section strin
 		return
 	}
 	p := s.newPage(w, r, "admin."+section)
-	p.Data, p.Form, p.Errors = d, form, errs
+	form := map[string]string{}
+	if df != nil {
+		form = df.Values
+	}
+	p.Data, p.Form = d, form
+	p.FieldPrefix = adminIDPrefix[section]
+	p.FieldLabels = map[string]string{"name": "ticket.name", "admin": "",
+		"title": "admin.canned_title", "body": "admin.canned_body"} // (the last two: canned responses, issue 12)
+	df.apply(p)
 	s.render(w, r, code, "admin_"+section, p)
 }
 
-// adminDone answers an admin POST: the same page with the field errors, or
-// a redirect with a flash.
-func (s *server) adminDone(w http.ResponseWriter, r *http.Request, section string, form any, err error) {
-	if errs, ok := fieldErrors(webFrom(r).lang, err); ok {
-		s.showAdmin(w, r, section, http.StatusBadRequest, form, errs, "")
-		return
-	}
+// adminDone answers an admin POST: back to the page with the field
+// errors, or with a flash.
+func (s *server) adminDone(w http.ResponseWriter, r *http.Request, section string, form map[string]string, err error) {
+	errs, invalid := draftErrors(err)
 	if errors.Is(err, tickets.ErrConflict) {
-		s.showAdmin(w, r, section, http.StatusConflict, form, map[string]string{"name": translate(webFrom(r).lang, "val.duplicate")}, "")
+		errs, invalid = errKey("name", "val.duplicate"), true
+	}
+	if invalid {
+		s.adminFailed(w, r, section, form, errs)
 		return
 	}
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	s.setFlash(w, "flash.saved")
 	redirect(w, r, "/admin/"+section)
 }
 
+func (s *server) adminFailed(w http.ResponseWriter, r *http.Request, section string, form map[string]string, errs map[string]formErr) {
+	s.formFailed(w, r, &formDraft{Form: "admin-" + section, Back: "/admin/" + section, Values: form, Errors: errs},
+		func(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
+			s.showAdmin(w, r, section, code, d, "")
+		})
+}
+
+// adminPage shows an admin section, with a failed form's draft.
+func (s *server) adminPage(w http.ResponseWriter, r *http.Request, section string) {
+	s.showAdmin(w, r, section, http.StatusOK, s.draftFor(r, "admin-"+section), "")
+}
+
 func (s *server) adminAgents(w http.ResponseWriter, r *http.Request) {
-	s.showAdmin(w, r, "agents", http.StatusOK, map[string]string{}, nil, "")
+	s.adminPage(w, r, "agents")
 }
 
 func (s *server) adminAddAgent(w http.ResponseWriter, r *http.Request) {
@@ -112,21 +137,24 @@ func (s *server) adminAddAgent(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) adminUpdateAgent(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.Atoi(r.PathValue("id"))
-	var deps []int
-	for _, v := range r.PostForm["departments"] {
-		if n, err := strconv.Atoi(v); err == nil {
-			deps = append(deps, n)
+	ids := func(field string) []int {
+		var out []int
+		for _, v := range r.PostForm[field] {
+			if n, err := strconv.Atoi(v); err == nil {
+				out = append(out, n)
+			}
 		}
+		return out
 	}
 	err := s.store.UpdateAgent(r.Context(), webFrom(r).agent, id, tickets.AgentUpdate{
-		Active: r.PostFormValue("active") == "1", Admin: r.PostFormValue("admin") == "1", Departments: deps})
+		Active: r.PostFormValue("active") == "1", Admin: r.PostFormValue("admin") == "1",
+		Departments: ids("departments"), Leads: ids("leads")})
 	if pw := r.PostFormValue("password"); err == nil && pw != "" {
 		// For an agent who forgot theirs: agents have no mailed reset.
 		err = s.store.SetAgentPassword(r.Context(), id, pw)
-		if errs, ok := fieldErrors(webFrom(r).lang, err); ok {
+		if errs, ok := draftErrors(err); ok {
 			// Shown above the table, not at the new-agent form's field.
-			msg := translate(webFrom(r).lang, "admin.new_password") + ": " + errs["password"]
-			s.showAdmin(w, r, "agents", http.StatusBadRequest, map[string]string{}, map[string]string{"admin": msg}, "")
+			s.adminFailed(w, r, "agents", nil, map[string]formErr{"admin": {Msg: errs["password"].Msg, Label: "admin.new_password"}})
 			return
 		}
 	}
@@ -134,7 +162,7 @@ func (s *server) adminUpdateAgent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) adminDepartments(w http.ResponseWriter, r *http.Request) {
-	s.showAdmin(w, r, "departments", http.StatusOK, map[string]string{}, nil, "")
+	s.adminPage(w, r, "departments")
 }
 
 func (s *server) adminAddDepartment(w http.ResponseWriter, r *http.Request) {
@@ -144,7 +172,7 @@ func (s *server) adminAddDepartment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) adminTopics(w http.ResponseWriter, r *http.Request) {
-	s.showAdmin(w, r, "topics", http.StatusOK, map[string]string{}, nil, "")
+	s.adminPage(w, r, "topics")
 }
 
 func (s *server) adminAddTopic(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +195,7 @@ func (s *server) adminUpdateTopic(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) adminAPIKeys(w http.ResponseWriter, r *http.Request) {
-	s.showAdmin(w, r, "apikeys", http.StatusOK, map[string]string{}, nil, "")
+	s.adminPage(w, r, "apikeys")
 }
 
 // adminCreateAPIKey shows the new key on the answer itself rather than
@@ -181,7 +209,7 @@ func (s *server) adminCreateAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("api key created", "agent", webFrom(r).agent.ID, "name", form["Name"])
-	s.showAdmin(w, r, "apikeys", http.StatusOK, map[string]string{}, nil, key)
+	s.showAdmin(w, r, "apikeys", http.StatusOK, nil, key)
 }
 
 func (s *server) adminRevokeAPIKey(w http.ResponseWriter, r *http.Request) {

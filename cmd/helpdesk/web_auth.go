@@ -6,16 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
 
-// Rate limits. Sign-in counts every attempt per address and failures per
-// account, so that guessing one password and spraying many accounts are
-// both slow; registration and reset mails are limited so the helpdesk
-// cannot be used to flood someone's mailbox.
+// Rate limits. Sign-in counts failures per address and per account, so
+// that guessing one password and spraying many accounts are both slow,
+// while a regional office or a carrier's NAT, where hundreds of people
+// share one address, is never locked out by its people signing in; an
+// address is the client's as HELPDESK_TRUSTED_PROXIES says, IPv6 by its
+// /64. Registration and reset mails are limited so the helpdesk cannot be
+// used to flood someone's mailbox.
 var (
 	limitLoginIP      = tickets.Limit{Max: 30, Window: 15 * time.Minute}
 	limitLoginAccount = tickets.Limit{Max: 5, Window: 15 * time.Minute}
@@ -35,7 +39,7 @@ func (s *server) tooMany(w http.ResponseWriter, r *http.Request, retry time.Dura
 		mins = 1
 	}
 	w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
-	p := s.newPage(nil, r, "err.title")
+	p := s.newPage(nil, r, errorTitle(http.StatusTooManyRequests))
 	p.Data = map[string]any{"Code": http.StatusTooManyRequests, "Message": "err.rate", "Minutes": mins}
 	s.render(w, r, http.StatusTooManyRequests, "error", p)
 }
@@ -54,7 +58,7 @@ func (s *server) limited(w http.ResponseWriter, r *http.Request, record bool, ke
 			return true
 		}
 		if !ok {
-			s.log.Warn("rate limited", "key", strings.SplitN(k, ":", 2)[0], "ip", clientIP(r))
+			s.log.Warn("rate limited", "key", strings.SplitN(k, ":", 2)[0], "ip", s.clientIP(r))
 			s.tooMany(w, r, retry)
 			return true
 		}
@@ -62,10 +66,43 @@ func (s *server) limited(w http.ResponseWriter, r *http.Request, record bool, ke
 	return false
 }
 
-func (s *server) landing(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(w, r, "landing.title")
-	p.Form = loginForm{}
-	s.render(w, r, http.StatusOK, "landing", p)
+// signInAttempt admits a sign-in attempt within the failure limits of the
+// client's address and of the account, or answers 429. The attempt is
+// counted at once, so that guesses sent in parallel cannot all pass before
+// the first failure is recorded; refund takes it back when the password
+// was right: only failures count.
+func (s *server) signInAttempt(w http.ResponseWriter, r *http.Request, account string) (refund func() error, ok bool) {
+	keys := []string{"login-ip:" + s.ipBucket(r), account}
+	limits := []tickets.Limit{limitLoginIP, limitLoginAccount}
+	if s.limited(w, r, false, keys, limits) {
+		return nil, false
+	}
+	// undo takes back the first n hits.
+	undo := func(n int) error {
+		for i, k := range keys[:n] {
+			if err := s.store.RateUndo(r.Context(), k, limits[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i, k := range keys {
+		within, retry, err := s.store.RateHit(r.Context(), k, limits[i])
+		if err == nil && !within {
+			// Others got there first, in parallel: this one is refused
+			// and does not count.
+			if err = undo(i + 1); err == nil {
+				s.log.Warn("rate limited", "key", strings.SplitN(k, ":", 2)[0], "ip", s.clientIP(r))
+				s.tooMany(w, r, retry)
+				return nil, false
+			}
+		}
+		if err != nil {
+			s.webError(w, r, err)
+			return nil, false
+		}
+	}
+	return func() error { return undo(len(keys)) }, true
 }
 
 // setLang switches the language: a cookie for everyone, and the account's
@@ -101,34 +138,59 @@ func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/tickets")
 		return
 	}
-	p := s.newPage(w, r, "login.title")
-	p.Form = loginForm{Next: localPath(r.URL.Query().Get("next"), "")}
-	s.render(w, r, http.StatusOK, "login", p)
+	s.showLogin(w, r, http.StatusOK, s.draftFor(r, "login"))
+}
+
+// showLogin renders a sign-in page (the citizens' or the agents', by d's
+// form), empty or as a failed attempt left it.
+func (s *server) showLogin(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
+	page, title := "login", "login.title"
+	if strings.HasPrefix(r.URL.Path, "/agent/") {
+		page, title = "agent_login", "agent_login.title"
+	}
+	p := s.newPage(w, r, title)
+	p.Form = loginForm{Login: d.value("login"), Next: localPath(r.URL.Query().Get("next"), "")}
+	if d != nil {
+		p.Form = loginForm{Login: d.value("login"), Next: localPath(d.value("next"), "")}
+	}
+	p.FieldLabels = map[string]string{"login": "login.login"}
+	if page == "agent_login" {
+		p.FieldLabels["login"] = "agent_login.email"
+	}
+	d.apply(p)
+	s.render(w, r, code, page, p)
+}
+
+// loginFailed sends a failed sign-in back to its form, with the login
+// typed and where it was going.
+func (s *server) loginFailed(w http.ResponseWriter, r *http.Request, back string, f loginForm, key string) {
+	if f.Next != "" {
+		back += "?next=" + url.QueryEscape(f.Next)
+	}
+	s.formFailed(w, r, &formDraft{Form: "login", Back: back, Values: map[string]string{"login": f.Login, "next": f.Next},
+		Errors: errKey("login", key)}, s.showLogin)
 }
 
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	f := loginForm{Login: strings.TrimSpace(r.PostFormValue("login")), Next: localPath(r.PostFormValue("next"), "")}
-	account := "login-account:" + strings.ToLower(f.Login)
-	if s.limited(w, r, true, []string{"login-ip:" + clientIP(r)}, []tickets.Limit{limitLoginIP}) ||
-		s.limited(w, r, false, []string{account}, []tickets.Limit{limitLoginAccount}) {
+	refund, ok := s.signInAttempt(w, r, "login-account:"+strings.ToLower(f.Login))
+	if !ok {
 		return
 	}
 	u, err := s.store.Authenticate(r.Context(), f.Login, r.PostFormValue("password"))
 	if errors.Is(err, tickets.ErrInvalidLogin) || errors.Is(err, tickets.ErrNotConfirmed) {
-		if _, _, err := s.store.RateHit(r.Context(), account, limitLoginAccount); err != nil {
-			s.webError(w, r, err)
-			return
-		}
-		p := s.newPage(w, r, "login.title")
-		p.Form = f
-		p.Errors = map[string]string{"login": p.T("login.failed")}
+		key := "login.failed"
 		if errors.Is(err, tickets.ErrNotConfirmed) {
-			p.Errors["login"] = p.T("login.unconfirmed")
+			key = "login.unconfirmed"
 		}
-		s.render(w, r, http.StatusUnauthorized, "login", p)
+		s.loginFailed(w, r, "/login", f, key)
 		return
 	}
 	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if err := refund(); err != nil {
 		s.webError(w, r, err)
 		return
 	}
@@ -136,6 +198,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	s.log.Info("citizen signed in", "user", u.ID)
 	redirect(w, r, localPath(f.Next, "/tickets"))
 }
@@ -160,31 +223,25 @@ func (s *server) agentLoginForm(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/agent")
 		return
 	}
-	p := s.newPage(w, r, "agent_login.title")
-	p.Form = loginForm{Next: localPath(r.URL.Query().Get("next"), "")}
-	s.render(w, r, http.StatusOK, "agent_login", p)
+	s.showLogin(w, r, http.StatusOK, s.draftFor(r, "login"))
 }
 
 func (s *server) agentLogin(w http.ResponseWriter, r *http.Request) {
 	f := loginForm{Login: strings.TrimSpace(r.PostFormValue("login")), Next: localPath(r.PostFormValue("next"), "")}
-	account := "agent-login-account:" + strings.ToLower(f.Login)
-	if s.limited(w, r, true, []string{"login-ip:" + clientIP(r)}, []tickets.Limit{limitLoginIP}) ||
-		s.limited(w, r, false, []string{account}, []tickets.Limit{limitLoginAccount}) {
+	refund, ok := s.signInAttempt(w, r, "agent-login-account:"+strings.ToLower(f.Login))
+	if !ok {
 		return
 	}
 	a, err := s.store.AuthenticateAgent(r.Context(), f.Login, r.PostFormValue("password"))
 	if errors.Is(err, tickets.ErrInvalidLogin) {
-		if _, _, err := s.store.RateHit(r.Context(), account, limitLoginAccount); err != nil {
-			s.webError(w, r, err)
-			return
-		}
-		p := s.newPage(w, r, "agent_login.title")
-		p.Form = f
-		p.Errors = map[string]string{"login": p.T("login.failed")}
-		s.render(w, r, http.StatusUnauthorized, "agent_login", p)
+		s.loginFailed(w, r, "/agent/login", f, "login.failed")
 		return
 	}
 	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if err := refund(); err != nil {
 		s.webError(w, r, err)
 		return
 	}
@@ -192,6 +249,7 @@ func (s *server) agentLogin(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	s.log.Info("agent signed in", "agent", a.ID)
 	redirect(w, r, localPath(f.Next, "/agent"))
 }
@@ -202,14 +260,23 @@ type registerForm struct {
 }
 
 func (s *server) registerForm(w http.ResponseWriter, r *http.Request) {
+	s.showRegister(w, r, http.StatusOK, s.draftFor(r, "register"))
+}
+
+func (s *server) showRegister(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
 	p := s.newPage(w, r, "register.title")
-	p.Form = registerForm{Timezone: "Asia/Jakarta"}
-	p.Data = timezones
-	s.render(w, r, http.StatusOK, "register", p)
+	f := registerForm{Timezone: "Asia/Jakarta"}
+	if d != nil {
+		f = registerForm{Email: d.value("email"), Name: d.value("name"), Address: d.value("address"), Phone: d.value("phone"), Timezone: d.value("timezone")}
+	}
+	p.Form, p.Data = f, zoneOptions(p.Lang, f.Timezone)
+	p.FieldLabels = map[string]string{"password": "register.password"}
+	d.apply(p)
+	s.render(w, r, code, "register", p)
 }
 
 func (s *server) register(w http.ResponseWriter, r *http.Request) {
-	if s.limited(w, r, true, []string{"register-ip:" + clientIP(r)}, []tickets.Limit{limitRegisterIP}) {
+	if s.limited(w, r, true, []string{"register-ip:" + s.ipBucket(r)}, []tickets.Limit{limitRegisterIP}) {
 		return
 	}
 	f := registerForm{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Address: r.PostFormValue("address"),
@@ -217,16 +284,16 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) {
 	wc := webFrom(r)
 	_, err := s.store.Register(r.Context(), tickets.RegisterRequest{Email: f.Email, Name: f.Name, Address: f.Address,
 		Phone: f.Phone, Timezone: f.Timezone, Lang: wc.lang, Password: r.PostFormValue("password"), Confirm: r.PostFormValue("confirm")})
-	if errs, ok := fieldErrors(wc.lang, err); ok {
-		p := s.newPage(w, r, "register.title")
-		p.Form, p.Errors, p.Data = f, errs, timezones
-		s.render(w, r, http.StatusBadRequest, "register", p)
+	if errs, ok := draftErrors(err); ok {
+		s.formFailed(w, r, &formDraft{Form: "register", Back: "/register", Errors: errs, Values: map[string]string{
+			"email": f.Email, "name": f.Name, "address": f.Address, "phone": f.Phone, "timezone": f.Timezone}}, s.showRegister)
 		return
 	}
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	redirect(w, r, "/register/done")
 }
 
@@ -243,13 +310,13 @@ type confirmForm struct {
 }
 
 func (s *server) confirmAccountForm(w http.ResponseWriter, r *http.Request) {
-	s.showConfirmForm(w, r, r.URL.Query().Get("token"), nil)
+	tok := r.URL.Query().Get("token")
+	s.showConfirmForm(w, r, tok, http.StatusOK, s.draftFor(r, "confirm"))
 }
 
 // showConfirmForm renders the form for a live token, with the field error
-// of a failed attempt (failed, a *tickets.ValidationError, or nil), or the
-// "link invalid" page.
-func (s *server) showConfirmForm(w http.ResponseWriter, r *http.Request, tok string, failed error) {
+// of a failed attempt (from d), or the "link invalid" page.
+func (s *server) showConfirmForm(w http.ResponseWriter, r *http.Request, tok string, code int, d *formDraft) {
 	u, err := s.store.CheckConfirmToken(r.Context(), tok)
 	if errors.Is(err, tickets.ErrInvalidToken) {
 		s.confirmInvalid(w, r)
@@ -261,16 +328,16 @@ func (s *server) showConfirmForm(w http.ResponseWriter, r *http.Request, tok str
 	}
 	p := s.newPage(w, r, "confirm.title")
 	if webFrom(r).user == nil {
-		// Opened from the mail, most likely without our language cookie:
-		// the language they registered in.
-		p.Lang = u.Lang
-	}
-	code := http.StatusOK
-	if errs, ok := fieldErrors(p.Lang, failed); ok {
-		p.Errors, code = errs, http.StatusBadRequest
+		if _, err := r.Cookie(cookieLang); err != nil {
+			// Opened from the mail, without our language cookie: the
+			// language they registered in.
+			p.Lang = u.Lang
+		}
 	}
 	p.Form = confirmForm{Token: tok, Email: u.Email}
 	p.Data = map[string]any{"Ask": true}
+	p.FieldLabels = map[string]string{"password": "confirm.password"}
+	d.apply(p)
 	s.render(w, r, code, "confirm", p)
 }
 
@@ -291,17 +358,21 @@ func (s *server) confirmAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.store.ConfirmAccount(r.Context(), tok, r.PostFormValue("password"))
-	var verr *tickets.ValidationError
-	if errors.As(err, &verr) {
+	back := "/account/confirm?token=" + url.QueryEscape(tok)
+	if errs, ok := draftErrors(err); ok {
 		if _, _, err := s.store.RateHit(r.Context(), key, limitConfirmToken); err != nil {
 			s.webError(w, r, err)
 			return
 		}
-		s.showConfirmForm(w, r, tok, err)
+		s.formFailed(w, r, &formDraft{Form: "confirm", Back: back, Errors: errs},
+			func(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
+				s.showConfirmForm(w, r, tok, code, d)
+			})
 		return
 	}
 	if errors.Is(err, tickets.ErrInvalidToken) {
-		s.confirmInvalid(w, r)
+		// The GET says so, in the page's language.
+		redirect(w, r, back)
 		return
 	}
 	if err != nil {
@@ -309,28 +380,38 @@ func (s *server) confirmAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("account confirmed via web", "user", u.ID)
-	p := s.newPage(w, r, "confirm.title")
-	p.Lang = u.Lang
-	p.Data = map[string]any{"OK": true}
-	s.render(w, r, http.StatusOK, "confirm", p)
+	s.clearDraft(w, r)
+	if _, err := r.Cookie(cookieLang); err != nil {
+		// The sign-in page that follows speaks the language the
+		// confirmation form did.
+		http.SetCookie(w, s.web.cookie(cookieLang, u.Lang, 365*24*3600))
+	}
+	s.setFlash(w, "flash.account_active")
+	redirect(w, r, "/login")
 }
 
 func (s *server) forgotForm(w http.ResponseWriter, r *http.Request) {
+	s.showForgot(w, r, http.StatusOK, s.draftFor(r, "forgot"))
+}
+
+func (s *server) showForgot(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
 	p := s.newPage(w, r, "forgot.title")
-	p.Form = map[string]string{"Email": ""}
-	s.render(w, r, http.StatusOK, "forgot", p)
+	p.Form = map[string]string{"Email": d.value("email")}
+	if r.URL.Query().Get("sent") == "1" {
+		p.Data = map[string]any{"Sent": true}
+	}
+	d.apply(p)
+	s.render(w, r, code, "forgot", p)
 }
 
 func (s *server) forgot(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	p := s.newPage(w, r, "forgot.title")
 	if !tickets.ValidEmail(email) {
-		p.Form = map[string]string{"Email": email}
-		p.Errors = map[string]string{"email": translateValidation(p.Lang, "email", "a valid email address is required")}
-		s.render(w, r, http.StatusBadRequest, "forgot", p)
+		s.formFailed(w, r, &formDraft{Form: "forgot", Back: "/account/forgot", Values: map[string]string{"email": email},
+			Errors: map[string]formErr{"email": {Msg: "a valid email address is required"}}}, s.showForgot)
 		return
 	}
-	if s.limited(w, r, true, []string{"reset-ip:" + clientIP(r), "reset-account:" + tickets.NormalizeEmail(email)},
+	if s.limited(w, r, true, []string{"reset-ip:" + s.ipBucket(r), "reset-account:" + tickets.NormalizeEmail(email)},
 		[]tickets.Limit{limitResetIP, limitResetAccount}) {
 		return
 	}
@@ -338,12 +419,20 @@ func (s *server) forgot(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
-	p.Data = map[string]any{"Sent": true}
-	s.render(w, r, http.StatusOK, "forgot", p)
+	s.clearDraft(w, r)
+	// The same answer whether or not the address has an account.
+	redirect(w, r, "/account/forgot?sent=1")
 }
 
 func (s *server) resetForm(w http.ResponseWriter, r *http.Request) {
+	s.showReset(w, r, http.StatusOK, s.draftFor(r, "reset"))
+}
+
+func (s *server) showReset(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
 	tok := r.URL.Query().Get("token")
+	if d != nil && d.inPlace {
+		tok = d.value("token")
+	}
 	p := s.newPage(w, r, "reset.title")
 	if err := s.store.CheckResetToken(r.Context(), tok); err != nil {
 		if !errors.Is(err, tickets.ErrInvalidToken) {
@@ -355,21 +444,21 @@ func (s *server) resetForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form = map[string]string{"Token": tok}
-	s.render(w, r, http.StatusOK, "reset", p)
+	p.FieldLabels = map[string]string{"password": "reset.password"}
+	d.apply(p)
+	s.render(w, r, code, "reset", p)
 }
 
 func (s *server) reset(w http.ResponseWriter, r *http.Request) {
 	tok := r.PostFormValue("token")
 	u, err := s.store.ResetPassword(r.Context(), tok, r.PostFormValue("password"), r.PostFormValue("confirm"))
-	p := s.newPage(w, r, "reset.title")
-	if errs, ok := fieldErrors(p.Lang, err); ok {
-		p.Form, p.Errors = map[string]string{"Token": tok}, errs
-		s.render(w, r, http.StatusBadRequest, "reset", p)
+	back := "/account/reset?token=" + url.QueryEscape(tok)
+	if errs, ok := draftErrors(err); ok {
+		s.formFailed(w, r, &formDraft{Form: "reset", Back: back, Errors: errs, Values: map[string]string{"token": tok}}, s.showReset)
 		return
 	}
 	if errors.Is(err, tickets.ErrInvalidToken) {
-		p.Data = map[string]any{"Invalid": true}
-		s.render(w, r, http.StatusNotFound, "reset", p)
+		redirect(w, r, back)
 		return
 	}
 	if err != nil {
@@ -377,6 +466,7 @@ func (s *server) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("password reset via web", "user", u.ID)
+	s.clearDraft(w, r)
 	s.setFlash(w, "flash.password_reset")
 	redirect(w, r, "/login")
 }

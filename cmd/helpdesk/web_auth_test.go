@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,13 +17,11 @@ func TestWebRegistrationKeepsTypedValuesAndShowsFieldErrors(t *testing.T) {
 	e := newWebEnv(t)
 	b := e.browser()
 	b.get("/register")
-	r := b.post("/register", url.Values{"email": {"bukan-email"}, "name": {"Izzah Annisa"}, "address": {"Jalan Dulu Kijang"},
-		"phone": {"081234567890"}, "timezone": {"Asia/Makassar"}, "password": {"pendek"}, "confirm": {"lain"}})
-	if r.code != http.StatusBadRequest {
-		t.Fatalf("code %d", r.code)
-	}
-	for _, want := range []string{`value="Izzah Annisa"`, `value="bukan-email"`, "Jalan Dulu Kijang", `value="Asia/Makassar" selected`,
-		"Masukkan alamat email yang benar.", "Kata sandi minimal 8 karakter.", "Kedua kata sandi tidak sama.", `aria-invalid="true"`} {
+	r := b.formFailed(b.post("/register", url.Values{"email": {"bukan-email"}, "name": {"Izzah Annisa"}, "address": {"Jalan Dulu Kijang"},
+		"phone": {"081234567890"}, "timezone": {"Asia/Makassar"}, "password": {"pendek"}, "confirm": {"lain"}}), "/register")
+	for _, want := range []string{`value="Izzah Annisa"`, `value="bukan-email"`, "Jalan Dulu Kijang", `value="Asia/Makassar" selected>WITA — Makassar (UTC&#43;8)`,
+		"Masukkan alamat email yang benar.", "Kata sandi minimal 8 karakter.", "Kedua kata sandi tidak sama.", `aria-invalid="true"`,
+		`<a href="#email">Alamat email: Masukkan alamat email yang benar.</a>`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -53,7 +52,7 @@ func TestWebRegisterConfirmSignInAndSignOut(t *testing.T) {
 	}
 	// Not confirmed yet: the right password says so, nothing else does.
 	b.get("/login")
-	if r := b.post("/login", url.Values{"login": {"izzah@example.id"}, "password": {"rahasia-123"}}); r.code != http.StatusUnauthorized || !strings.Contains(r.body, "belum dikonfirmasi") {
+	if r := b.formFailed(b.post("/login", url.Values{"login": {"izzah@example.id"}, "password": {"rahasia-123"}}), "/login"); !strings.Contains(r.body, "belum dikonfirmasi") {
 		t.Fatalf("unconfirmed sign-in: %d", r.code)
 	}
 	tok := e.token(tickets.TokenConfirmAccount, "izzah@example.id")
@@ -64,13 +63,14 @@ func TestWebRegisterConfirmSignInAndSignOut(t *testing.T) {
 	if r := b.get(link); r.code != 200 || !strings.Contains(r.body, `action="/account/confirm"`) || !strings.Contains(r.body, `value="izzah@example.id"`) {
 		t.Fatalf("confirmation form: %d %s", r.code, snippet(r.body))
 	}
-	if r := b.post("/account/confirm", url.Values{"token": {tok}, "password": {"rahasia-123"}}); r.code != 200 || !strings.Contains(r.body, "Akun Anda sudah aktif") {
+	if r := b.post("/account/confirm", url.Values{"token": {tok}, "password": {"rahasia-123"}}); r.code != http.StatusSeeOther || r.h.Get("Location") != "/login" ||
+		!strings.Contains(b.follow(r).body, "Akun Anda sudah aktif") {
 		t.Fatalf("confirm: %d %s", r.code, snippet(r.body))
 	}
 	if r := b.get(link); r.code != http.StatusNotFound {
 		t.Fatalf("second use of a confirmation token: %d", r.code)
 	}
-	if r := b.post("/account/confirm", url.Values{"token": {tok}, "password": {"rahasia-123"}}); r.code != http.StatusNotFound {
+	if r := b.post("/account/confirm", url.Values{"token": {tok}, "password": {"rahasia-123"}}); r.code != http.StatusSeeOther || b.follow(r).code != http.StatusNotFound {
 		t.Fatalf("second confirmation: %d", r.code)
 	}
 	before := sessionCookie(b)
@@ -123,7 +123,7 @@ func TestWebExpiredConfirmationTokenIsRefused(t *testing.T) {
 		t.Fatalf("expired token: %d %s", r.code, snippet(r.body))
 	}
 	// A form opened before the link expired does not work after.
-	if r := b.post("/account/confirm", url.Values{"token": {tok}, "password": {"rahasia-123"}}); r.code != http.StatusNotFound {
+	if r := b.post("/account/confirm", url.Values{"token": {tok}, "password": {"rahasia-123"}}); r.code != http.StatusSeeOther || b.follow(r).code != http.StatusNotFound {
 		t.Fatalf("expired token posted: %d", r.code)
 	}
 }
@@ -172,8 +172,8 @@ func TestWebConfirmationLinkWithoutTheRegistrationPasswordActivatesNothing(t *te
 			t.Fatalf("%s: the user changed: %s", when, got)
 		}
 		stranger.get("/login")
-		if r := stranger.post("/login", url.Values{"login": {"warga@example.id"}, "password": {"sandi-penyerang"}}); r.code != http.StatusUnauthorized {
-			t.Fatalf("%s: the stranger signs in: %d", when, r.code)
+		if r := stranger.post("/login", url.Values{"login": {"warga@example.id"}, "password": {"sandi-penyerang"}}); !sentBack(r) {
+			t.Fatalf("%s: the stranger signs in: %d %q", when, r.code, r.h.Get("Location"))
 		}
 		if r := stranger.get("/tickets"); r.code != http.StatusSeeOther || strings.Contains(r.body, mailed.Number) {
 			t.Fatalf("%s: the stranger sees tickets: %d", when, r.code)
@@ -194,7 +194,7 @@ func TestWebConfirmationLinkWithoutTheRegistrationPasswordActivatesNothing(t *te
 	citizen := e.browser()
 	for _, pw := range []string{"", "sandi-warga-1"} {
 		r := citizen.confirm(tok, pw)
-		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "Kata sandi ini tidak sama dengan yang dibuat saat pendaftaran.") ||
+		if r.code != http.StatusOK || !strings.Contains(r.body, "Kata sandi ini tidak sama dengan yang dibuat saat pendaftaran.") ||
 			!strings.Contains(r.body, `action="/account/confirm"`) {
 			t.Fatalf("confirm with %q: %d %s", pw, r.code, snippet(r.body))
 		}
@@ -227,7 +227,7 @@ func TestWebConfirmationLinkWithoutTheRegistrationPasswordActivatesNothing(t *te
 		t.Fatalf("the mailed ticket is not the citizen's: %s", snippet(r.body))
 	}
 	stranger.get("/login")
-	if r := stranger.post("/login", url.Values{"login": {"warga@example.id"}, "password": {"sandi-penyerang"}}); r.code != http.StatusUnauthorized {
+	if r := stranger.post("/login", url.Values{"login": {"warga@example.id"}, "password": {"sandi-penyerang"}}); !sentBack(r) {
 		t.Fatalf("the stranger signs in: %d", r.code)
 	}
 	if r := e.browser().get(link); r.code != http.StatusNotFound {
@@ -243,7 +243,7 @@ func TestWebWrongPasswordsAtConfirmationAreLimitedPerLink(t *testing.T) {
 	tok := e.token(tickets.TokenConfirmAccount, "tebak@example.id")
 	b.get("/account/confirm?token=" + url.QueryEscape(tok))
 	for i := 0; i < limitConfirmToken.Max; i++ {
-		if r := b.post("/account/confirm", url.Values{"token": {tok}, "password": {fmt.Sprintf("tebakan-%d", i)}}); r.code != http.StatusBadRequest {
+		if r := b.post("/account/confirm", url.Values{"token": {tok}, "password": {fmt.Sprintf("tebakan-%d", i)}}); !sentBack(r) {
 			t.Fatalf("guess %d: %d", i, r.code)
 		}
 	}
@@ -306,7 +306,7 @@ func TestWebRegisteringAnAccountsAddressAnswersAsForANewOne(t *testing.T) {
 	e.browser().signIn("ada@example.id", "rahasia-123")
 	b := e.browser()
 	b.get("/login")
-	if r := b.post("/login", url.Values{"login": {"ada@example.id"}, "password": {"sandi-lain-99"}}); r.code != http.StatusUnauthorized {
+	if r := b.post("/login", url.Values{"login": {"ada@example.id"}, "password": {"sandi-lain-99"}}); !sentBack(r) {
 		t.Fatalf("the second registration's password: %d", r.code)
 	}
 }
@@ -342,14 +342,13 @@ func TestWebSignInFailureSaysTheSameForUnknownEmailAndWrongPassword(t *testing.T
 	main := func(s string) string { return s[strings.Index(s, "<main"):] }
 	b := e.browser()
 	b.get("/login")
-	unknown := b.post("/login", url.Values{"login": {"tidak-ada@example.id"}, "password": {"salah-sekali"}})
+	unknown := b.formFailed(b.post("/login", url.Values{"login": {"tidak-ada@example.id"}, "password": {"salah-sekali"}}), "/login")
 	b.get("/login")
-	wrong := b.post("/login", url.Values{"login": {"ada@example.id"}, "password": {"salah-sekali"}})
-	if unknown.code != wrong.code || unknown.code != http.StatusUnauthorized {
-		t.Fatalf("codes %d %d", unknown.code, wrong.code)
-	}
+	wrong := b.formFailed(b.post("/login", url.Values{"login": {"ada@example.id"}, "password": {"salah-sekali"}}), "/login")
+	nonce := regexp.MustCompile(`f=[A-Za-z0-9_-]+`)
 	norm := func(s, login string) string {
 		s = csrfRe.ReplaceAllString(main(s), "")
+		s = nonce.ReplaceAllString(s, "f=NONCE")
 		return strings.ReplaceAll(s, login, "LOGIN")
 	}
 	if norm(unknown.body, "tidak-ada@example.id") != norm(wrong.body, "ada@example.id") {
@@ -366,7 +365,7 @@ func TestWebSignInIsRateLimitedPerAccount(t *testing.T) {
 	b := e.browser()
 	b.get("/login")
 	for i := 0; i < limitLoginAccount.Max; i++ {
-		if r := b.post("/login", url.Values{"login": {"sasaran@example.id"}, "password": {"tebakan"}}); r.code != http.StatusUnauthorized {
+		if r := b.post("/login", url.Values{"login": {"sasaran@example.id"}, "password": {"tebakan"}}); !sentBack(r) {
 			t.Fatalf("attempt %d: %d", i, r.code)
 		}
 	}
@@ -423,12 +422,12 @@ func TestWebPasswordResetIsSingleUseAndBoundToThePassword(t *testing.T) {
 	b := e.browser()
 	b.get("/account/forgot")
 	r := b.post("/account/forgot", url.Values{"email": {"lupa@example.id"}})
-	if r.code != 200 || !strings.Contains(r.body, "Jika alamat tersebut terdaftar") {
+	if r.code != http.StatusSeeOther || !strings.Contains(b.follow(r).body, "Jika alamat tersebut terdaftar") {
 		t.Fatalf("forgot: %d", r.code)
 	}
 	// Unknown addresses get the same answer and no mail.
 	b.get("/account/forgot")
-	if r2 := b.post("/account/forgot", url.Values{"email": {"siapa@example.id"}}); r2.code != 200 || !strings.Contains(r2.body, "Jika alamat tersebut terdaftar") {
+	if r2 := b.post("/account/forgot", url.Values{"email": {"siapa@example.id"}}); r2.code != http.StatusSeeOther || r2.h.Get("Location") != r.h.Get("Location") {
 		t.Fatalf("forgot unknown: %d", r2.code)
 	}
 	tok := e.token(tickets.TokenPasswordReset, "lupa@example.id")

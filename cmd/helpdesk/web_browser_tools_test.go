@@ -84,6 +84,7 @@ func TestWebBrowserTicketTools(t *testing.T) {
 	do("ticket", chromedp.Navigate(page))
 	waitFor("ticket page", hasText("Kolaborator")+` && document.querySelector(".thumb img").complete && document.querySelector(".thumb img").naturalWidth > 0`)
 	shot("tools-01-tiket")
+	c.axe("ticket page")
 	do("add collaborator",
 		chromedp.SendKeys(css("#collab-email"), "dinsos@klaten.go.id"),
 		chromedp.SendKeys(css("#collab-name"), "Dinas Sosial Klaten"),
@@ -104,6 +105,7 @@ func TestWebBrowserTicketTools(t *testing.T) {
 	do("canned", chromedp.Evaluate[chromedp.Void](`(s => { s.selectedIndex = 1; s.dispatchEvent(new Event("change")) })(document.querySelector("#canned"))`))
 	waitFor("canned inserted", `document.querySelector("#message").value.includes("Yth. Izzah Annisa,") && document.querySelector("#message").value.includes("#`+main.Number+`")`)
 	shot("tools-02-jawaban-siap-pakai")
+	c.axe("canned inserted")
 
 	// Meanwhile Sari answers. Budi's page shows it at the next beat, and
 	// his response from that page comes back to be confirmed.
@@ -113,9 +115,11 @@ func TestWebBrowserTicketTools(t *testing.T) {
 	do("beat", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("visibilitychange"))`))
 	waitFor("news", hasText("Sejak halaman ini dibuka:")+" && "+hasText("Sari Wulandari mengirim tanggapan"))
 	shot("tools-03-ada-tanggapan-baru")
+	c.axe("news shown")
 	do("respond from the old page", chromedp.Click(css(`form[action$="/respond"] button.primary`)))
 	waitFor("stale", hasText("Tanggapan Anda belum dikirim")+` && document.querySelector("#message").value.includes("Yth. Izzah Annisa,")`)
 	shot("tools-04-konfirmasi-tanggapan")
+	c.axe("stale response")
 	do("confirm", chromedp.Click(css(`form[action$="/respond"] button.primary`)))
 	waitFor("responded", hasText("Tanggapan terkirim."))
 	if body := c.text(); !strings.Contains(body, "-- \nBudi Santoso\nHelpdesk Pusdatin Kemsos") && !strings.Contains(body, "Budi Santoso\nHelpdesk Pusdatin Kemsos") {
@@ -155,12 +159,15 @@ func TestWebBrowserPreviewsAndMerge(t *testing.T) {
 	do("refers", chromedp.Navigate(base+"/agent/tickets/"+refers.Number))
 	waitFor("refers box", hasText("Tiket ini merujuk ke #"+main.Number))
 	shot("tools-06-merujuk")
+	c.axe("refers box")
 	do("merge", chromedp.Click(css(`.refers form[action$="/merge"] button`)))
 	waitFor("confirm merge", hasText("Gabungkan #"+refers.Number+" ke #"+main.Number+"?"))
 	shot("tools-07-konfirmasi-gabung")
+	c.axe("merge confirmation")
 	do("confirm merge", chromedp.Click(css(`.confirm button[type=submit]`)))
 	waitFor("merged", hasText("Tiket #"+refers.Number+" digabungkan ke #"+main.Number+".")+" && "+hasText("Kami membenarkan laporan warga kami tersebut."))
 	shot("tools-08-digabung")
+	c.axe("merged ticket")
 
 }
 
@@ -182,6 +189,7 @@ func TestWebBrowserToolsOnAPhone(t *testing.T) {
 	do("ticket on phone", chromedp.Navigate(page))
 	waitFor("ticket on phone", hasText("Kolaborator"))
 	shot("tools-09-tiket-ponsel")
+	c.axe("ticket on a phone")
 	do("caller form", chromedp.Click(css(`nav a[href="/agent/tickets/new"]`)))
 	waitFor("caller form", hasText("Buka tiket untuk penelepon atau tamu"))
 	do("fill caller",
@@ -191,19 +199,24 @@ func TestWebBrowserToolsOnAPhone(t *testing.T) {
 		chromedp.SendKeys(css("#subject"), "Bantuan PKH bulan Maret belum diterima"),
 		chromedp.SendKeys(css("#message"), "Menelepon pukul 10.15: bantuan PKH bulan Maret belum masuk ke rekening."))
 	shot("tools-10-penelepon-ponsel")
+	c.axe("caller form")
 	do("send caller", chromedp.Click(css(`form[action="/agent/tickets/new"] button[type=submit]`)))
 	waitFor("caller ticket", hasText("telah dibuat. Sampaikan nomornya kepada pelapor.")+" && "+hasText("(tanpa email)"))
 	shot("tools-11-tiket-penelepon-ponsel")
+	c.axe("caller's ticket")
 	do("transfer", chromedp.Click(css(`a[href$="/transfer"]`)))
 	waitFor("transfer form", hasText("Beri tahu pelapor alasannya"))
 	do("fill transfer", chromedp.SetValue(css("#department"), "2"), chromedp.SendKeys(css("#reason"), "Rekening dikelola bagian Jaringan"))
 	shot("tools-12-transfer-ponsel")
+	c.axe("transfer form")
 	do("send transfer", chromedp.Click(css(`form[action$="/transfer"] button[type=submit]`)))
 	waitFor("transferred away", hasText("dialihkan ke Jaringan.")+" && "+hasText("Antrean Tiket"))
 	shot("tools-13-dialihkan-ponsel")
+	c.axe("queue after transfer")
 	do("account", chromedp.Navigate(base+"/agent/account"))
 	waitFor("account", hasText("Tanda tangan"))
 	shot("tools-14-akun-ponsel")
+	c.axe("account")
 	do("sign out", chromedp.Click(css(`form[action="/logout"] button`)))
 	waitFor("signed out", hasText("Anda telah keluar."))
 
@@ -212,11 +225,14 @@ func TestWebBrowserToolsOnAPhone(t *testing.T) {
 	do("canned admin", chromedp.Navigate(base+"/admin/canned"))
 	waitFor("canned admin", hasText("Isian otomatis"))
 	shot("tools-15-jawaban-admin-ponsel")
+	c.axe("canned admin on a phone")
 	do("desktop", chromedp.EmulateViewport(1280, 900))
 	do("english", chromedp.Click(css(`form.lang button[value="en"]`)))
 	waitFor("english", hasText("Placeholders"))
 	shot("tools-16-canned-admin-en")
+	c.axe("canned admin")
 	do("ticket en", chromedp.Navigate(page))
 	waitFor("ticket en", hasText("Collaborators")+" && "+hasText("merged ticket #"+refers.Number+" into this one"))
 	shot("tools-17-ticket-en")
+	c.axe("ticket in English")
 }

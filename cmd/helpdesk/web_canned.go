@@ -19,7 +19,7 @@ func (d *adminData) Placeholders() []struct{ ID, EN, What string } { return tick
 func (d *adminData) DeptOf(c tickets.Canned) int { return int(c.DepartmentID.Int64) }
 
 func (s *server) adminCanned(w http.ResponseWriter, r *http.Request) {
-	s.showAdmin(w, r, "canned", http.StatusOK, map[string]string{}, nil, "")
+	s.adminPage(w, r, "canned")
 }
 
 func cannedFromForm(r *http.Request, id int) (tickets.Canned, map[string]string) {

@@ -167,12 +167,12 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request, wc *webCtx, f 
 	case err == nil:
 		return true
 	case errors.Is(err, errFormToken):
-		s.log.Warn("csrf token mismatch", "path", r.URL.Path)
+		s.log.Warn("csrf token mismatch", "path", r.URL.Path, "ip", s.clientIP(r))
 		s.renderStatus(w, r, http.StatusForbidden, "err.csrf")
 	case errors.As(err, &mbe):
 		s.renderStatus(w, r, http.StatusRequestEntityTooLarge, "err.too_large")
 	case errors.As(err, &bad):
-		p := s.newPage(nil, r, "err.title")
+		p := s.newPage(nil, r, errorTitle(http.StatusBadRequest))
 		p.Data = map[string]any{"Code": http.StatusBadRequest, "Message": "err.bad_text", "Field": bad.field}
 		s.render(w, r, http.StatusBadRequest, "error", p)
 	default:

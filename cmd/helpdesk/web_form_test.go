@@ -115,7 +115,7 @@ func TestWebUploadTempFilesGoWithTheRequest(t *testing.T) {
 	// Refused ones: one file over the limit (the form says which), and a
 	// request over the body limit (cut off while it streams in).
 	r = citizen.postMultipart("/tickets", url.Values{"topic": {"2"}, "subject": {"S"}, "message": {"m"}}, upload{"kecil.pdf", pdf}, upload{"besar.pdf", bigPDF(tickets.MaxUploadSize + 1)})
-	if r.code != http.StatusBadRequest || !strings.Contains(r.body, `besar.pdf&#34; melebihi 10 MB`) {
+	if r := citizen.formFailed(r, "/tickets/new"); !strings.Contains(r.body, `besar.pdf&#34; melebihi 10 MB`) || !strings.Contains(r.body, "<li>kecil.pdf</li>") {
 		t.Errorf("file over the limit: %d %s", r.code, snippet(r.body))
 	}
 	big := bigPDF(9 << 20)

@@ -154,7 +154,7 @@ func (b *browser) postMultipart(path string, form url.Values, files ...upload) r
 // follow fetches a redirect's target.
 func (b *browser) follow(r resp) resp {
 	b.t.Helper()
-	if r.code != http.StatusSeeOther && r.code != http.StatusFound {
+	if r.code != http.StatusSeeOther && r.code != http.StatusFound && r.code != http.StatusMovedPermanently {
 		b.t.Fatalf("want a redirect, got %d: %s", r.code, snippet(r.body))
 	}
 	loc := r.h.Get("Location")
@@ -162,6 +162,21 @@ func (b *browser) follow(r resp) resp {
 		loc = strings.TrimPrefix(loc, b.base)
 	}
 	return b.get(loc)
+}
+
+// formFailed checks that a failed form was answered Post/Redirect/Get,
+// back to the page at path with its error summary, and returns that page.
+func (b *browser) formFailed(r resp, path string) resp {
+	b.t.Helper()
+	loc := r.h.Get("Location")
+	if r.code != http.StatusSeeOther || !strings.HasPrefix(loc, path) || !strings.Contains(loc, "f=") || !strings.HasSuffix(loc, "#errsummary") {
+		b.t.Fatalf("failed form: want 303 to %s?f=…#errsummary, got %d %q: %s", path, r.code, loc, snippet(r.body))
+	}
+	page := b.follow(r)
+	if page.code != http.StatusOK || !strings.Contains(page.body, `id="errsummary"`) {
+		b.t.Fatalf("failed form's page: %d %s", page.code, snippet(page.body))
+	}
+	return page
 }
 
 func snippet(s string) string {
@@ -199,7 +214,18 @@ func (b *browser) confirm(token, password string) resp {
 	if r := b.get("/account/confirm?token=" + url.QueryEscape(token)); r.code != 200 {
 		return r
 	}
-	return b.post("/account/confirm", url.Values{"token": {token}, "password": {password}})
+	r := b.post("/account/confirm", url.Values{"token": {token}, "password": {password}})
+	if r.code == http.StatusSeeOther {
+		// To the sign-in page when it worked, back to the form when not.
+		return b.follow(r)
+	}
+	return r
+}
+
+// sentBack reports whether a form's answer sent the visitor back to the
+// form with its errors (Post/Redirect/Get).
+func sentBack(r resp) bool {
+	return r.code == http.StatusSeeOther && strings.Contains(r.h.Get("Location"), "f=")
 }
 
 func (b *browser) signIn(login, password string) {

@@ -418,6 +418,136 @@ func init() {
 	}
 }
 
+// Reports (issue 12): the report page, its charts and CSV files, the
+// lead flag on /admin/agents, and the refusals of a report's period.
+func init() {
+	for msg, key := range map[string]string{
+		tickets.MsgReportDate:     "val.report_date",
+		tickets.MsgReportOrder:    "val.report_order",
+		tickets.MsgReportTooLong:  "val.report_long",
+		tickets.MsgReportNoDepart: "val.report_department",
+	} {
+		validationMessages[msg] = key
+	}
+	for k, v := range map[string][2]string{
+		"nav.reports":            {"Laporan", "Reports"},
+		"report.title":           {"Laporan", "Reports"},
+		"report.heading":         {"Laporan Kinerja Helpdesk", "Helpdesk Performance Report"},
+		"report.from":            {"Dari tanggal", "From"},
+		"report.to":              {"Sampai tanggal", "To"},
+		"report.department":      {"Bagian", "Department"},
+		"report.all_departments": {"Semua bagian", "All departments"},
+		"report.all_led":         {"Semua bagian yang Anda pimpin", "All the departments you lead"},
+		"report.show":            {"Tampilkan", "Show"},
+		"report.period":          {"Periode %s – %s (%s).", "Period %s – %s (%s)."},
+		"report.as_of":           {"Angka per %s.", "Figures as of %s."},
+		"report.scope":           {"Bagian: %s.", "Departments: %s."},
+		"report.leads":           {"Ketua bagian (melihat laporan)", "Lead of (sees reports)"},
+
+		"report.summary":        {"Ringkasan", "Summary"},
+		"report.opened":         {"Tiket masuk", "Tickets opened"},
+		"report.resolved":       {"Tiket diselesaikan", "Tickets resolved"},
+		"report.reopened":       {"%s di antaranya dibuka kembali", "%s of them reopened"},
+		"report.first_response": {"Waktu respons pertama", "First response time"},
+		"report.resolution":     {"Waktu penyelesaian", "Resolution time"},
+		"report.median":         {"median", "median"},
+		"report.p90_is":         {"90%% dalam %s", "90%% within %s"},
+		"report.answered_of":    {"%s tiket dijawab, %s belum", "answered: %s, not yet: %s"},
+		"report.sla":            {"Dijawab dalam SLA", "Answered within the SLA"},
+		"report.sla_detail":     {"%s dari %s tepat waktu; %s belum jatuh tempo", "%s of %s on time; %s not yet due"},
+		"report.backlog":        {"Tunggakan terlambat", "Overdue backlog"},
+		"report.backlog_end":    {"dari %s tiket terbuka pada %s", "of %s open at %s"},
+		"report.backlog_now":    {"Sekarang: %s terlambat dari %s terbuka", "Now: %s overdue of %s open"},
+
+		"report.per_day":            {"Per hari", "Per day"},
+		"report.per_topic":          {"Per topik bantuan", "Per help topic"},
+		"report.per_department":     {"Per bagian", "Per department"},
+		"report.legend_opened":      {"Masuk", "Opened"},
+		"report.legend_resolved":    {"Diselesaikan", "Resolved"},
+		"report.chart_days_title":   {"Tiket masuk dan diselesaikan per hari, %s – %s", "Tickets opened and resolved per day, %s – %s"},
+		"report.chart_days_desc":    {"Diagram batang, sepasang batang per hari: masuk dan diselesaikan. Jumlahnya %s masuk dan %s diselesaikan.", "Bar chart, a pair of bars a day: opened and resolved. In all %s opened and %s resolved."},
+		"report.chart_days_most":    {"Paling banyak masuk pada %s: %s tiket.", "Most opened on %s: %s."},
+		"report.chart_topics_title": {"Tiket masuk dan diselesaikan per topik bantuan, %s – %s", "Tickets opened and resolved per help topic, %s – %s"},
+		"report.chart_topics_desc":  {"Diagram batang, %s topik, sepasang batang per topik: masuk dan diselesaikan.", "Bar chart of %s topics, a pair of bars each: opened and resolved."},
+		"report.chart_topics_most":  {"Paling banyak: %s, %s tiket masuk.", "The most: %s, opened %s."},
+		"report.table_days":         {"Tabel angka per hari", "The numbers per day as a table"},
+		"report.total":              {"Jumlah", "Total"},
+		"report.empty":              {"Tidak ada tiket pada periode ini.", "No tickets in this period."},
+		"report.no_topic":           {"(tanpa topik)", "(no topic)"},
+
+		"report.col_date":         {"Tanggal", "Date"},
+		"report.col_topic":        {"Topik bantuan", "Help topic"},
+		"report.col_department":   {"Bagian", "Department"},
+		"report.col_opened":       {"Masuk", "Opened"},
+		"report.col_resolved":     {"Diselesaikan", "Resolved"},
+		"report.col_first_median": {"Respons pertama, median", "First response, median"},
+		"report.col_first_p90":    {"Respons pertama, p90", "First response, p90"},
+		"report.col_res_median":   {"Penyelesaian, median", "Resolution, median"},
+		"report.col_res_p90":      {"Penyelesaian, p90", "Resolution, p90"},
+		"report.col_sla":          {"Dalam SLA", "Within SLA"},
+		"report.col_sla_met":      {"Tepat waktu", "On time"},
+		"report.col_sla_missed":   {"Terlambat", "Missed"},
+		"report.col_sla_pending":  {"Belum jatuh tempo", "Not yet due"},
+
+		"report.csv_summary":      {"Unduh ringkasan (CSV)", "Download the summary (CSV)"},
+		"report.csv_days":         {"Unduh angka per hari (CSV)", "Download the numbers per day (CSV)"},
+		"report.csv_topics":       {"Unduh angka per topik (CSV)", "Download the numbers per topic (CSV)"},
+		"report.csv_departments":  {"Unduh angka per bagian (CSV)", "Download the numbers per department (CSV)"},
+		"report.csv_figure":       {"Ukuran", "Figure"},
+		"report.csv_value":        {"Nilai", "Value"},
+		"report.csv_zone":         {"Zona waktu", "Time zone"},
+		"report.csv_as_of":        {"Angka per", "Figures as of"},
+		"report.csv_reopened":     {"Dibuka kembali", "Reopened"},
+		"report.csv_answered":     {"Dijawab", "Answered"},
+		"report.csv_unanswered":   {"Belum dijawab", "Not answered yet"},
+		"report.csv_first_median": {"Respons pertama, median (menit)", "First response, median (minutes)"},
+		"report.csv_first_p90":    {"Respons pertama, p90 (menit)", "First response, p90 (minutes)"},
+		"report.csv_res_median":   {"Penyelesaian, median (menit)", "Resolution, median (minutes)"},
+		"report.csv_res_p90":      {"Penyelesaian, p90 (menit)", "Resolution, p90 (minutes)"},
+		"report.csv_sla_share":    {"Dalam SLA (%)", "Within SLA (%)"},
+		"report.csv_backlog_at":   {"Akhir periode", "Period end"},
+		"report.csv_open_end":     {"Terbuka pada akhir periode", "Open at the period's end"},
+		"report.csv_overdue_end":  {"Terlambat pada akhir periode", "Overdue at the period's end"},
+		"report.csv_open_now":     {"Terbuka sekarang", "Open now"},
+		"report.csv_overdue_now":  {"Terlambat sekarang", "Overdue now"},
+		"report.file":             {"laporan", "report"},
+		"report.file_summary":     {"ringkasan", "summary"},
+		"report.file_days":        {"per-hari", "per-day"},
+		"report.file_topics":      {"per-topik", "per-topic"},
+		"report.file_departments": {"per-bagian", "per-department"},
+
+		"report.dur_lt1": {"kurang dari 1 menit", "under a minute"},
+		"report.dur_m":   {"%d menit", "%d min"},
+		"report.dur_h":   {"%d jam", "%d h"},
+		"report.dur_hm":  {"%d jam %d menit", "%d h %d min"},
+		"report.dur_d":   {"%d hari", "%d d"},
+		"report.dur_dh":  {"%d hari %d jam", "%d d %d h"},
+
+		"report.how": {"Cara menghitung", "How the figures are counted"},
+		"report.def_opened": {"Tiket masuk: tiket yang dibuat dalam periode, menurut hari di zona waktu Anda.",
+			"Opened: the tickets created in the period, by the days of your time zone."},
+		"report.def_first": {"Respons pertama: tanggapan petugas pertama yang dapat dilihat pelapor (catatan internal tidak dihitung), sejak tiket dibuat, untuk tiket yang masuk dalam periode.",
+			"First response: the first agent response the citizen can see (internal notes do not count), from the ticket's creation, for the tickets opened in the period."},
+		"report.def_sla": {"Dalam SLA: respons pertama datang paling lambat sebanyak jam rencana SLA tiket (2 × 24 jam kecuali rencananya lain) sejak tiket dibuat. Tiket yang belum dijawab terhitung terlambat setelah batas waktunya lewat; sebelum itu belum jatuh tempo dan tidak ikut dihitung.",
+			"Within the SLA: the first response came at most the ticket's SLA plan hours (2 × 24 hours unless its plan says otherwise) after its creation. A ticket not answered yet counts as missed once its deadline has passed; until then it is not yet due and left out of the share."},
+		"report.def_resolved": {"Diselesaikan: tiket yang pertama kali menjadi Terselesaikan atau Ditutup dalam periode; waktu penyelesaian dihitung dari saat tiket dibuat sampai saat itu. Tiket yang dibuka kembali tetap dihitung sekali, pada penyelesaian pertamanya, dan dicatat juga sebagai dibuka kembali.",
+			"Resolved: the tickets first set to Resolved or Closed in the period; resolution time runs from the ticket's creation to that moment. A reopened ticket still counts once, at its first resolution, and is counted as reopened as well."},
+		"report.def_backlog": {"Tunggakan: tiket yang terbuka pada akhir periode dan saat ini; terlambat bila batas waktunya (saat dibuat atau terakhir dibuka kembali, ditambah jam SLA) sudah lewat.",
+			"Backlog: the tickets open at the end of the period and now; overdue when their due date (creation or last reopening, plus the SLA hours) has passed."},
+		"report.def_percentile": {"Median dan persentil ke-90 (p90) diinterpolasi linear di antara dua nilai terdekat, seperti MEDIAN dan PERCENTILE.INC di lembar kerja: 90% tiket selesai dalam waktu p90 atau kurang.",
+			"The median and the 90th percentile (p90) are interpolated linearly between the two nearest values, as a spreadsheet's MEDIAN and PERCENTILE.INC do: 90% of tickets took p90 or less."},
+		"report.def_place": {"Tiket dihitung pada bagian dan topik bantuannya saat ini: tiket yang ditransfer masuk ke bagian yang menanganinya sekarang.",
+			"A ticket counts under its department and help topic as they are now: a transferred ticket is reported by the department that has it."},
+
+		"val.report_date":       {"Tanggal harus berformat TTTT-BB-HH.", "Must be a date, YYYY-MM-DD."},
+		"val.report_order":      {"Tanggal akhir tidak boleh sebelum tanggal awal.", "The end must not be before the start."},
+		"val.report_long":       {fmt.Sprintf("Satu laporan paling panjang %d hari.", tickets.MaxReportDays), fmt.Sprintf("A report covers at most %d days.", tickets.MaxReportDays)},
+		"val.report_department": {"Bagian tidak ditemukan.", "No such department."},
+	} {
+		messages[k] = v
+	}
+}
+
 // translate looks key up in lang ("id" unless "en"); args fill the verbs.
 // A missing key shows itself, so a gap is visible rather than blank.
 func translate(lang, key string, args ...any) string {
@@ -457,6 +587,55 @@ func translateValidation(lang, field, msg string) string {
 		return string(unicode.ToUpper(r)) + msg[n:] + "."
 	}
 	return translate(lang, "val.field")
+}
+
+// Portal and errors (issue 12): error pages, form error summaries, the
+// status check, time zones and the small things of the portal.
+func init() {
+	for k, v := range map[string][2]string{
+		"err.title_400":    {"Permintaan tidak dapat diproses", "The request could not be processed"},
+		"err.title_401":    {"Silakan masuk", "Please sign in"},
+		"err.title_403":    {"Akses ditolak", "Access denied"},
+		"err.title_404":    {"Halaman tidak ditemukan", "Page not found"},
+		"err.title_405":    {"Alamat ini tidak dibuka dengan cara itu", "This address does not open that way"},
+		"err.title_413":    {"Kiriman terlalu besar", "The upload is too large"},
+		"err.title_429":    {"Terlalu banyak percobaan", "Too many attempts"},
+		"err.title_500":    {"Terjadi kesalahan", "Something went wrong"},
+		"err.method":       {"Alamat ini hanya menerima kiriman formulir. Buka halaman formulirnya, lalu kirim dari sana.", "This address only takes a form. Open the page with the form and send it from there."},
+		"err.code":         {"Kode galat: %d", "Error code: %d"},
+		"err.queue":        {"Kembali ke antrean tiket", "Back to the ticket queue"},
+		"err.signin":       {"Masuk ke akun Anda", "Sign in to your account"},
+		"err.check_status": {"Cek status tiket dengan email dan nomor tiket", "Check a ticket's status with your email and its number"},
+
+		"flash.account_active":   {"Akun Anda sudah aktif. Silakan masuk.", "Your account is active. Please sign in."},
+		"landing.open_p_user":    {"Isi formulir pengaduan dan lampirkan dokumen pendukung.", "Fill in the form and attach supporting documents."},
+		"landing.mine_h":         {"Tiket Saya", "My Tickets"},
+		"landing.mine_p":         {"Masuk untuk melihat semua pengaduan yang pernah Anda kirim, lewat web maupun email.", "Sign in to follow every complaint you sent, by web or by email."},
+		"landing.mine_p_user":    {"Lihat semua pengaduan yang pernah Anda kirim, lewat web maupun email.", "Follow every complaint you sent, by web or by email."},
+		"status.intro":           {"Tanpa akun: masukkan alamat email dan nomor tiket Anda. Kami akan mengirim tautan untuk melihat dan membalas tiket tersebut ke alamat email itu.", "No account needed: enter your email address and your ticket number. We will mail a link to see and answer that ticket to that address."},
+		"status.number":          {"Nomor tiket", "Ticket number"},
+		"status.number_hint":     {"Enam atau tujuh angka, misalnya 881358; ada di subjek email dari kami.", "Six or seven digits, e.g. 881358; it is in the subject of our mails."},
+		"status.submit":          {"Kirim tautan ke email saya", "Mail me the link"},
+		"status.sent":            {"Jika tiket ini milik alamat email tersebut, kami telah mengirim tautan untuk melihatnya ke alamat itu. Periksa kotak masuk (dan folder spam) Anda.", "If this ticket belongs to that address, we have mailed it a link to see it. Check your inbox (and the spam folder)."},
+		"status.bad_number":      {"Nomor tiket terdiri dari enam atau tujuh angka, misalnya 881358.", "A ticket number has six or seven digits, e.g. 881358."},
+		"form.summary":           {"Formulir belum terkirim. Perbaiki isian berikut:", "The form was not sent. Please correct the following:"},
+		"files.refile":           {"Berkas berikut belum terkirim. Pilih lagi sebelum mengirim:", "These files were not sent. Choose them again before sending:"},
+		"files.refile_short":     {"pilih lagi %d berkas yang belum terkirim", "choose the %d files that were not sent again"},
+		"newticket.topics_about": {"Penjelasan setiap topik bantuan", "What each help topic covers"},
+	} {
+		messages[k] = v
+	}
+}
+
+// topicDescriptionsEN translates the descriptions of the seeded help
+// topics (migrations/0001_init.sql, from the manual) for the English
+// pages; a description an admin wrote is shown as written.
+var topicDescriptionsEN = map[string]string{
+	"Semua masalah dan informasi yang ingin diperoleh dari aplikasi SIKS-NG baik versi online, offline, dan mobile.":             "Every problem with, and question about, the SIKS-NG application: online, offline and mobile.",
+	"Semua masalah, keluhan dan informasi yang ingin diperoleh terkait dengan TUSI (tugas pokok dan fungsi) Kementerian Sosial.": "Every problem, complaint and question about the duties and functions (TUSI) of the Ministry of Social Affairs.",
+	"Semua masalah, keluhan dan informasi terkait data terpadu bantuan sosial.":                                                  "Every problem, complaint and question about the integrated social assistance data (DTKS).",
+	"Semua masalah, keluhan dan informasi seputar penggunaan email Kemsos, termasuk upgrade kuota, perubahan dan penghapusan.":   "Every problem, complaint and question about Kemsos email: larger quotas, changes and deletion.",
+	"Semua masalah, keluhan dan informasi seputar optimalisasi internet dan jaringan di Kementerian Sosial.":                     "Every problem, complaint and question about the internet and the network at the Ministry of Social Affairs.",
 }
 
 // Ticket tools (issue 12): collaborators, topic, merge, callers, canned
@@ -583,6 +762,8 @@ func init() {
 		"val.too_many":     {fmt.Sprintf("Paling banyak %d kolaborator.", tickets.MaxCollaborators), fmt.Sprintf("At most %d collaborators.", tickets.MaxCollaborators)},
 		"val.collab_both":  {"Alamat yang sama ditambah dan dihapus sekaligus.", "The same address is added and removed at once."},
 		"val.via":          {"Pilih telepon atau datang langsung.", "Choose phone or walk-in."},
+		"val.canned_title": {"Beri judul jawaban ini.", "Please give the response a title."},
+		"val.canned_body":  {"Tulis teks jawaban ini.", "Please write the response's text."},
 
 		// The kinds of mail the undelivered-mail box names.
 		"mailkind.confirm_account":     {"Konfirmasi akun", "Account confirmation"},
@@ -594,6 +775,7 @@ func init() {
 		"mailkind.status_closed":       {"Pemberitahuan tiket ditutup", "Ticket closed notice"},
 		"mailkind.ticket_reopened":     {"Pemberitahuan tiket dibuka kembali", "Ticket reopened notice"},
 		"mailkind.ticket_merged":       {"Pemberitahuan penggabungan tiket", "Ticket merged notice"},
+		"mailkind.status_link":         {"Tautan cek status tiket", "Ticket status link"},
 		"mailkind.ticket_transferred":  {"Pemberitahuan pengalihan tiket", "Ticket transferred notice"},
 		"mailkind.alert_new_ticket":    {"Peringatan tiket baru untuk petugas", "New-ticket alert to an agent"},
 		"mailkind.alert_message":       {"Peringatan pesan baru untuk petugas", "New-message alert to an agent"},
@@ -632,6 +814,8 @@ func init() {
 		tickets.MsgNoSuchTicket:          "val.no_ticket",
 		tickets.MsgMergeSelf:             "val.merge_self",
 		tickets.MsgViaCaller:             "val.via",
+		tickets.MsgCannedTitle:           "val.canned_title",
+		tickets.MsgCannedBody:            "val.canned_body",
 	} {
 		validationMessages[msg] = key
 	}

@@ -232,68 +232,61 @@ type ticketForm struct {
 
 type newTicketData struct {
 	Topics []tickets.Topic
-	Refile bool // the form failed and files must be chosen again
-}
-
-func (s *server) newTicketData(r *http.Request) (*newTicketData, error) {
-	ts, err := s.store.Topics(r.Context(), false)
-	if err != nil {
-		return nil, err
-	}
-	return &newTicketData{Topics: ts}, nil
 }
 
 func (s *server) newTicketForm(w http.ResponseWriter, r *http.Request) {
-	d, err := s.newTicketData(r)
+	s.showNewTicket(w, r, http.StatusOK, s.draftFor(r, "ticket"))
+}
+
+// showNewTicket renders Gambar 9's form, empty or as a draft left it.
+func (s *server) showNewTicket(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
+	ts, err := s.store.Topics(r.Context(), false)
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
 	p := s.newPage(w, r, "newticket.title")
-	p.Form, p.Data = ticketForm{}, d
-	s.render(w, r, http.StatusOK, "new_ticket", p)
+	topic, _ := strconv.Atoi(d.value("topic"))
+	p.Form = ticketForm{TopicID: topic, Subject: d.value("subject"), Message: d.value("message")}
+	p.Data = &newTicketData{Topics: ts}
+	d.apply(p)
+	s.render(w, r, code, "new_ticket", p)
 }
 
 func (s *server) openTicket(w http.ResponseWriter, r *http.Request) {
-	wc := webFrom(r)
-	u := wc.user
+	u := webFrom(r).user
 	topic, _ := strconv.Atoi(r.PostFormValue("topic"))
 	f := ticketForm{TopicID: topic, Subject: r.PostFormValue("subject"), Message: r.PostFormValue("message")}
-	errs := map[string]string{}
-	atts, upErr, err := readUploads(r, "attachments", wc.lang)
+	d := &formDraft{Form: "ticket", Back: "/tickets/new", Errors: map[string]formErr{},
+		Values: map[string]string{"topic": r.PostFormValue("topic"), "subject": f.Subject, "message": f.Message}}
+	atts, names, problem, err := formUploads(r, "attachments")
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
-	if upErr != "" {
-		errs["attachments"] = upErr
+	d.Files = names
+	if problem != nil {
+		d.Errors["attachments"] = *problem
 	}
 	if topic == 0 {
-		errs["topic"] = translate(wc.lang, "val.topic")
+		d.Errors["topic"] = formErr{Key: "val.topic"}
 	}
 	var t *tickets.Ticket
-	if len(errs) == 0 {
+	if len(d.Errors) == 0 {
 		t, _, err = s.store.Open(r.Context(), tickets.OpenRequest{Owner: tickets.Address{Email: u.Email, Name: u.Name},
 			TopicID: topic, Subject: f.Subject, Body: f.Message, Source: tickets.SourceWeb, Attachments: atts})
-		if fe, ok := fieldErrors(wc.lang, err); ok {
-			errs = fe
+		if fe, ok := draftErrors(err); ok {
+			d.Errors = fe
 		} else if err != nil {
 			s.webError(w, r, err)
 			return
 		}
 	}
-	if len(errs) > 0 {
-		d, err := s.newTicketData(r)
-		if err != nil {
-			s.webError(w, r, err)
-			return
-		}
-		d.Refile = webFrom(r).form.hasFiles("attachments")
-		p := s.newPage(w, r, "newticket.title")
-		p.Form, p.Data, p.Errors = f, d, errs
-		s.render(w, r, http.StatusBadRequest, "new_ticket", p)
+	if len(d.Errors) > 0 {
+		s.formFailed(w, r, d, s.showNewTicket)
 		return
 	}
+	s.clearDraft(w, r)
 	s.setFlash(w, "flash.ticket_opened")
 	redirect(w, r, "/tickets/"+t.Number)
 }
@@ -307,18 +300,21 @@ type ticketPage struct {
 	Message string // the reply typed, when it failed
 }
 
-func (s *server) showCitizenTicket(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, guestToken string, code int, msg string, errs map[string]string) {
+func (s *server) showCitizenTicket(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, guestToken string, code int, d *formDraft) {
 	p := s.newPage(w, r, "ticket.title")
+	p.TitleText = "#" + t.Number + " " + t.Subject
 	es, err := s.thread(r, p, t, false, guestToken)
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
-	d := &ticketPage{Ticket: t, Entries: es, Message: msg, Reply: "/tickets/" + t.Number + "/reply"}
+	td := &ticketPage{Ticket: t, Entries: es, Message: d.value("message"), Reply: "/tickets/" + t.Number + "/reply"}
 	if guestToken != "" {
-		d.Reply, d.Token = "/t/"+t.Number+"/reply", guestToken
+		td.Reply, td.Token = "/t/"+t.Number+"/reply", guestToken
 	}
-	p.Data, p.Errors = d, errs
+	p.Data = td
+	p.FieldLabels = map[string]string{"message": "ticket.reply_label"}
+	d.apply(p)
 	s.render(w, r, code, "ticket", p)
 }
 
@@ -346,7 +342,7 @@ func (s *server) portalTicket(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/tickets/"+t.Number, http.StatusMovedPermanently)
 		return
 	}
-	s.showCitizenTicket(w, r, t, "", http.StatusOK, "", nil)
+	s.showCitizenTicket(w, r, t, "", http.StatusOK, s.draftFor(r, "reply"))
 }
 
 func (s *server) guestViewer(token string) tickets.Viewer {
@@ -379,7 +375,7 @@ func (s *server) guestTicket(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/t/"+t.Number+"?token="+url.QueryEscape(tickets.GuestToken(s.web.secret, t.Number, uid)), http.StatusSeeOther)
 		return
 	}
-	s.showCitizenTicket(w, r, t, tok, http.StatusOK, "", nil)
+	s.showCitizenTicket(w, r, t, tok, http.StatusOK, s.draftFor(r, "reply"))
 }
 
 func (s *server) portalReply(w http.ResponseWriter, r *http.Request) {
@@ -419,26 +415,33 @@ func (s *server) guestReply(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) citizenReply(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, author *tickets.User, tok, back string) {
-	lang := webFrom(r).lang
 	msg := r.PostFormValue("message")
-	atts, upErr, err := readUploads(r, "attachments", lang)
+	d := &formDraft{Form: "reply", Back: back, Values: map[string]string{"message": msg}}
+	show := func(w http.ResponseWriter, r *http.Request, code int, d *formDraft) {
+		s.showCitizenTicket(w, r, t, tok, code, d)
+	}
+	atts, names, problem, err := formUploads(r, "attachments")
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
-	if upErr != "" {
-		s.showCitizenTicket(w, r, t, tok, http.StatusBadRequest, msg, map[string]string{"attachments": upErr})
+	d.Files = names
+	if problem != nil {
+		d.Errors = map[string]formErr{"attachments": *problem}
+		s.formFailed(w, r, d, show)
 		return
 	}
 	_, err = s.store.AddMessage(r.Context(), t.ID, author, tickets.Post{Body: msg, Attachments: atts, Source: tickets.SourceWeb})
-	if errs, ok := fieldErrors(lang, err); ok {
-		s.showCitizenTicket(w, r, t, tok, http.StatusBadRequest, msg, errs)
+	if errs, ok := draftErrors(err); ok {
+		d.Errors = errs
+		s.formFailed(w, r, d, show)
 		return
 	}
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	s.setFlash(w, "flash.reply_sent")
 	redirect(w, r, back)
 }

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -90,6 +91,18 @@ type page struct {
 	Data   any
 	loc    *time.Location
 
+	// TitleText goes before the title, untranslated: "#881358 Subject".
+	TitleText string
+	// Refile names the files a failed form must be given again.
+	Refile []string
+	// ReplaceURL is the page's own address when it answers a form at the
+	// form's address (see formFailed).
+	ReplaceURL string
+	// FieldLabels overrides the error summary's label key of a field (""
+	// for a field with no input to go to); FieldPrefix goes before field
+	// names to make the ids of their inputs.
+	FieldLabels map[string]string
+	FieldPrefix string
 	// FlashArgs fill the flash's verbs (FlashText).
 	FlashArgs []string
 }
@@ -102,7 +115,16 @@ func (p *page) Time(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(p.loc).Format("02/01/2006 15:04 MST")
+	t = t.In(p.loc)
+	return t.Format("02/01/2006 15:04") + " " + zoneAbbrev(t)
+}
+
+// TopicDesc is a help topic's description in the page's language.
+func (p *page) TopicDesc(t tickets.Topic) string {
+	if en, ok := topicDescriptionsEN[t.Description]; ok && p.Lang == "en" {
+		return en
+	}
+	return t.Description
 }
 
 // FlashText is the flash in the page's language.
@@ -119,6 +141,19 @@ func (p *page) Err(field string) string { return p.Errors[field] }
 
 // Accept is the file input's accept attribute.
 func (p *page) Accept() string { return allowedExtensions() }
+
+// uploadLimits are tickets' upload policy, for the browser to check files
+// before sending them (app.js); the server checks them again.
+type uploadLimits struct {
+	Size, Total            int64
+	Count, SizeMB, TotalMB int
+}
+
+// Limits is the upload policy for the file input.
+func (p *page) Limits() uploadLimits {
+	return uploadLimits{Size: tickets.MaxUploadSize, Total: tickets.MaxUploadTotal, Count: tickets.MaxUploads,
+		SizeMB: tickets.MaxUploadSize >> 20, TotalMB: tickets.MaxUploadTotal >> 20}
+}
 
 // FileHint states the upload limits in the page's language.
 func (p *page) FileHint() string {
@@ -141,7 +176,7 @@ func (p *page) Agentside() bool { return p.Agent != nil }
 func (s *server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
 	wc := webFrom(r)
 	p := &page{Lang: wc.lang, Title: title, CSRF: s.web.csrfToken(wc), User: wc.user, Agent: wc.agent,
-		Path: r.URL.RequestURI(), loc: jakarta()}
+		Path: switchBack(r), loc: jakarta()}
 	tz := ""
 	switch {
 	case wc.user != nil:
@@ -156,6 +191,20 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, title string) *
 		p.Flash, p.FlashArgs = s.takeFlash(w, r)
 	}
 	return p
+}
+
+// switchBack is where the language switch returns to: this page, or for
+// a page answering a form (an error page at the form's address, which a
+// GET cannot open) the page the form was on, by the Referer the browser
+// sends within the site (Referrer-Policy same-origin), else the start.
+func switchBack(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+		return localPath(ref.RequestURI(), "/")
+	}
+	return "/"
 }
 
 func jakarta() *time.Location {
@@ -187,7 +236,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, code int, name s
 
 // renderStatus shows an error page with a translated message.
 func (s *server) renderStatus(w http.ResponseWriter, r *http.Request, code int, msgKey string) {
-	p := s.newPage(nil, r, "err.title")
+	p := s.newPage(nil, r, errorTitle(code))
 	p.Data = map[string]any{"Code": code, "Message": msgKey}
 	s.render(w, r, code, "error", p)
 }

@@ -80,6 +80,11 @@ func (s *server) webRoutes() {
 	page("GET /agent/mail/{id}/raw", s.requireAgent(s.mailRaw))
 	page("POST /agent/mail/{id}/ticket", s.requireAgent(s.mailFile))
 
+	// Reports (issue 12): admins and department leads; the domain says
+	// which departments each may see.
+	page("GET /agent/reports", s.requireAgent(s.reports))
+	page("GET /agent/reports/{file}", s.requireAgent(s.reportCSV))
+
 	// Admin area.
 	page("GET /admin/agents", s.requireAdmin(s.adminAgents))
 	page("POST /admin/agents", s.requireAdmin(s.adminAddAgent))

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -221,14 +220,4 @@ func localPath(p, def string) string {
 		return def
 	}
 	return p
-}
-
-// clientIP is the peer's address. X-Forwarded-For is not trusted: the
-// helpdesk does not know which proxy, if any, is in front of it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

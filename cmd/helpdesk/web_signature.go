@@ -11,14 +11,15 @@ func (s *server) saveSignature(w http.ResponseWriter, r *http.Request) {
 	wc := webFrom(r)
 	sig := r.PostFormValue("signature")
 	err := s.store.SetSignature(r.Context(), wc.agent.ID, sig)
-	if errs, ok := fieldErrors(wc.lang, err); ok {
-		wc.agent.Signature = sig
-		s.renderAccount(w, r, http.StatusBadRequest, profileForm(nil), errs)
+	if errs, ok := draftErrors(err); ok {
+		s.formFailed(w, r, &formDraft{Form: "signature", Back: "/agent/account", Errors: errs,
+			Values: map[string]string{"signature": sig}}, s.showAccount)
 		return
 	}
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
+	s.clearDraft(w, r)
 	redirect(w, r, "/agent/account?saved=signature")
 }

@@ -321,8 +321,10 @@ func TestWebCannedResponsesAndSignature(t *testing.T) {
 	if r := ad.post("/admin/canned", url.Values{"title": {"Salam"}, "department": {"1"}, "body": {"Yth. {nama}, tiket #{nomor} kami terima."}}); r.code != http.StatusSeeOther {
 		t.Fatalf("add canned: %d %s", r.code, snippet(r.body))
 	}
-	if r := ad.post("/admin/canned", url.Values{"title": {""}, "body": {""}}); r.code != http.StatusBadRequest {
+	if r := ad.post("/admin/canned", url.Values{"title": {""}, "body": {""}}); r.code != http.StatusSeeOther {
 		t.Errorf("empty canned: %d", r.code)
+	} else if r := ad.follow(r); !strings.Contains(r.body, "Judul: Beri judul jawaban ini.") || !strings.Contains(r.body, "Teks: Tulis teks jawaban ini.") {
+		t.Errorf("empty canned's errors: %s", snippet(r.body))
 	}
 	page := "/agent/tickets/" + tk.Number
 	r := ag.get(page)
@@ -336,8 +338,15 @@ func TestWebCannedResponsesAndSignature(t *testing.T) {
 	if r.code != 200 || !strings.Contains(r.body, "Terima kasih.\n\n"+want+"</textarea>") {
 		t.Fatalf("insert: %d %s", r.code, snippet(r.body))
 	}
-	// A signature, then a response ending with it.
+	// A signature, then a response ending with it. One too long comes
+	// back to the page with what was typed.
 	ag.get("/agent/account")
+	long := strings.Repeat("panjang ", tickets.MaxSignature/8+1)
+	if r := ag.post("/agent/account/signature", url.Values{"signature": {long}}); r.code != http.StatusSeeOther {
+		t.Fatalf("long signature: %d", r.code)
+	} else if r := ag.follow(r); !strings.Contains(r.body, "Tanda tangan: Teks terlalu panjang.") || !strings.Contains(r.body, long[:80]) {
+		t.Errorf("long signature's page: %s", snippet(r.body))
+	}
 	if r := ag.post("/agent/account/signature", url.Values{"signature": {"Petugas Helpdesk\nPusdatin Kemsos"}}); r.code != http.StatusSeeOther {
 		t.Fatalf("signature: %d %s", r.code, snippet(r.body))
 	}

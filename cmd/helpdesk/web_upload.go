@@ -20,34 +20,46 @@ func allowedExtensions() string {
 // the upload policy; the message is translated and names the file at
 // fault.
 func readUploads(r *http.Request, field, lang string) ([]tickets.NewAttachment, string, error) {
+	atts, _, problem, err := formUploads(r, field)
+	if err != nil || problem == nil {
+		return atts, "", err
+	}
+	return nil, problem.text(lang, field), nil
+}
+
+// formUploads returns the files a form sent under field and their names,
+// checked against the upload policy: problem says what is wrong with
+// them, nil when nothing is.
+func formUploads(r *http.Request, field string) (atts []tickets.NewAttachment, names []string, problem *formErr, err error) {
 	f := webFrom(r).form
 	if f == nil {
-		return nil, "", nil
+		return nil, nil, nil, nil
 	}
-	var out []tickets.NewAttachment
 	for _, ff := range f.files[field] {
 		a := tickets.NewAttachment{Name: ff.name}
 		if !ff.dropped {
 			data, err := ff.bytes()
 			if err != nil {
-				return nil, "", fmt.Errorf("upload: %w", err)
+				return nil, nil, nil, fmt.Errorf("upload: %w", err)
 			}
 			a.Data = data
 		}
-		out = append(out, a)
+		atts = append(atts, a)
+		names = append(names, ff.name)
 	}
-	if err := tickets.CheckUploads(out); err != nil {
-		return nil, uploadMessage(lang, err, out), nil
+	if err := tickets.CheckUploads(atts); err != nil {
+		e := uploadProblem(err, atts)
+		return nil, names, &e, nil
 	}
-	return out, "", nil
+	return atts, names, nil, nil
 }
 
-// uploadMessage says what CheckUploads found wrong, in the page's
-// language: the set's problem first, else the first file's, by name.
-func uploadMessage(lang string, err error, atts []tickets.NewAttachment) string {
+// uploadProblem says what CheckUploads found wrong: the set's problem
+// first, else the first file's, by name.
+func uploadProblem(err error, atts []tickets.NewAttachment) formErr {
 	var v *tickets.ValidationError
 	if !errors.As(err, &v) {
-		return translate(lang, "val.field")
+		return formErr{Key: "val.field"}
 	}
 	field, first := "", len(atts)
 	for f := range v.Fields {
@@ -65,14 +77,14 @@ func uploadMessage(lang string, err error, atts []tickets.NewAttachment) string 
 	}
 	switch msg := v.Fields[field]; msg {
 	case tickets.MsgTooManyUploads:
-		return translate(lang, "upload.too_many", tickets.MaxUploads)
+		return formErr{Key: "upload.too_many"}
 	case tickets.MsgUploadsTooLarge:
-		return translate(lang, "upload.total", tickets.MaxUploadTotal>>20)
+		return formErr{Key: "upload.total"}
 	case tickets.MsgUploadTooLarge:
-		return translate(lang, "upload.size", name, tickets.MaxUploadSize>>20)
+		return formErr{Key: "upload.size", Name: name}
 	case tickets.MsgUploadType:
-		return translate(lang, "upload.type", name)
+		return formErr{Key: "upload.type", Name: name}
 	default:
-		return translateValidation(lang, field, msg)
+		return formErr{Msg: msg}
 	}
 }

@@ -49,11 +49,25 @@
     }
 
     function add(fileList) {
+      var problems = [];
       for (var i = 0; i < fileList.length; i++) {
         var f = fileList[i];
         var dup = files.some(function (g) { return g.name === f.name && g.size === f.size; });
-        if (!dup) files.push(f);
+        if (dup) continue;
+        // The server's upload limits, checked before anything is sent.
+        var why = uploadProblem(box, files, f);
+        if (why) {
+          problems.push(why);
+          continue;
+        }
+        files.push(f);
+        notAnImage(box, f, function (g, why) {
+          files = files.filter(function (h) { return h !== g; });
+          showProblems(box, [why], true);
+          sync();
+        });
       }
+      showProblems(box, problems);
       sync();
     }
 
@@ -76,6 +90,95 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-files]"), enhance);
+  });
+})();
+
+// Portal and errors (issue 12): the upload policy checked in the browser
+// (the fieldset's data-* attributes carry the server's limits and
+// messages; the server checks again), the error summary focused, the
+// address of a form answered in place replaced by its page's, and the
+// chosen help topic's description.
+function uploadProblem(box, accepted, f) {
+  var name = f.name.toLowerCase();
+  var dot = name.lastIndexOf(".");
+  var exts = (box.getAttribute("data-exts") || "").split(",");
+  var msg = function (kind) { return (box.getAttribute("data-msg-" + kind) || "").replace("{name}", f.name); };
+  if (dot < 0 || exts.indexOf(name.slice(dot)) < 0) return msg("type");
+  if (f.size > Number(box.getAttribute("data-max-size"))) return msg("size");
+  if (accepted.length >= Number(box.getAttribute("data-max-count"))) return msg("count");
+  var total = f.size;
+  for (var i = 0; i < accepted.length; i++) total += accepted[i].size;
+  if (total > Number(box.getAttribute("data-max-total"))) return msg("total");
+  return "";
+}
+
+// notAnImage calls bad when f is named as an image but does not start as
+// one of the accepted formats does (the server refuses those too).
+function notAnImage(box, f, bad) {
+  if (!/\.(jpe?g|png|gif|webp)$/i.test(f.name) || !f.slice || !window.FileReader) return;
+  var r = new FileReader();
+  r.onload = function () {
+    var b = new Uint8Array(r.result), s = "";
+    for (var i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+    var ok = s.indexOf("\xff\xd8\xff") === 0 || s.indexOf("\x89PNG\r\n\x1a\n") === 0 ||
+      s.indexOf("GIF87a") === 0 || s.indexOf("GIF89a") === 0 || (s.slice(0, 4) === "RIFF" && s.slice(8, 12) === "WEBP");
+    if (!ok) bad(f, (box.getAttribute("data-msg-type") || "").replace("{name}", f.name));
+  };
+  r.readAsArrayBuffer(f.slice(0, 12));
+}
+
+// showProblems lists the files refused, replacing the list (or adding to
+// it, for a refusal found later).
+function showProblems(box, problems, more) {
+  var list = box.querySelector("[data-files-err]");
+  if (!list) return;
+  if (!more) list.textContent = "";
+  problems.forEach(function (why) {
+    var line = document.createElement("p");
+    line.textContent = why;
+    list.appendChild(line);
+  });
+  list.hidden = list.children.length === 0;
+}
+
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var main = document.getElementById("main");
+    var back = main && main.getAttribute("data-replace-url");
+    if (back && window.history && history.replaceState) history.replaceState(null, "", back);
+
+    var summary = document.getElementById("errsummary");
+    if (summary) summary.focus();
+
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-topic]"), function (sel) {
+      var out = document.getElementById(sel.getAttribute("aria-describedby").split(" ")[0]);
+      sel.addEventListener("change", function () {
+        var o = sel.options[sel.selectedIndex];
+        if (out) out.textContent = (o && o.getAttribute("data-desc")) || "";
+      });
+    });
+
+    // Browsers without DataTransfer keep the plain file input: check its
+    // files when the form is sent.
+    if (typeof DataTransfer !== "undefined") return;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-files]"), function (box) {
+      var input = box.querySelector("input[type=file]");
+      var form = input && input.form;
+      if (!form) return;
+      form.addEventListener("submit", function (e) {
+        var accepted = [], problems = [];
+        for (var i = 0; i < input.files.length; i++) {
+          var why = uploadProblem(box, accepted, input.files[i]);
+          if (why) problems.push(why); else accepted.push(input.files[i]);
+        }
+        showProblems(box, problems);
+        if (problems.length) {
+          e.preventDefault();
+          input.focus();
+        }
+      });
+    });
   });
 })();
 
