@@ -50,7 +50,9 @@ func (in *Intake) thread(ctx context.Context, view tickets.View, d *delivery) (t
 			}
 			th = threading{ticket: t, how: "message-id"}
 		}
-		if num == th.ticket.Number && in.ids.SentTo(id, d.from) {
+		// (A ticket's number, or one merged into it: its mail is this
+		// ticket's now.)
+		if th.ticket.HasNumber(num) && in.ids.SentTo(id, d.from) {
 			th.possession = true
 			break
 		}

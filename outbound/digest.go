@@ -24,6 +24,9 @@ var digestWhat = map[string]map[NoticeKind]string{
 		AlertUnverified:    "Email atas nama Anda tidak terverifikasi.",
 		AlertRefused:       "Email Anda tidak dicatat.",
 		AlertCommands:      "Hasil perintah dalam email Anda.",
+		AlertMessage:       "Pesan baru dari pemohon.",
+		TicketMerged:       "Tiket Anda digabungkan dengan tiket ini.",
+		TicketTransferred:  "Tiket dialihkan ke bagian lain.",
 	},
 	"en": {
 		TicketAutoresponse: "Your request was received under this ticket number.",
@@ -38,6 +41,9 @@ var digestWhat = map[string]map[NoticeKind]string{
 		AlertUnverified:    "Mail in your name could not be verified.",
 		AlertRefused:       "Your mail was not filed.",
 		AlertCommands:      "Results of the commands in your mail.",
+		AlertMessage:       "New message from the requester.",
+		TicketMerged:       "Your ticket was merged into this one.",
+		TicketTransferred:  "The ticket was passed on to another department.",
 	},
 }
 

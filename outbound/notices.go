@@ -28,6 +28,35 @@ type notice struct {
 	// suppress is a reason decided before the guards: the mail it answers
 	// must not be answered (automatic mail, a loop).
 	suppress string
+	// hdrTo and hdrCc, when set, are the To and Cc the recipient reads:
+	// one mail to the owner with the collaborators in copy, though each
+	// gets a copy of their own (Message-ID, progress link). Unset: To is
+	// the recipient alone.
+	hdrTo, hdrCc []tickets.Address
+}
+
+// participants is one notice per person taking part in t as a citizen
+// (owner, collaborators), each reading To: the owner, Cc: the
+// collaborators, so that a reply-all keeps everyone.
+func participants(kind NoticeKind, t *tickets.Ticket, e *tickets.Entry, atts []tickets.Attachment) []notice {
+	owner := tickets.Address{Email: t.OwnerEmail, Name: t.OwnerName, ID: t.OwnerID}
+	people := append([]tickets.Address{owner}, t.Collaborators...)
+	var to, cc []tickets.Address
+	for i, p := range people {
+		if !tickets.Mailable(p.Email) {
+			continue
+		}
+		if i == 0 {
+			to = append(to, p)
+		} else {
+			cc = append(cc, p)
+		}
+	}
+	ns := make([]notice, 0, len(people))
+	for _, p := range people {
+		ns = append(ns, notice{kind: kind, ticket: t, entry: e, to: p, atts: atts, hdrTo: to, hdrCc: cc})
+	}
+	return ns
 }
 
 // reportKinds maps tickets.Report kinds to their notices.
@@ -65,14 +94,13 @@ func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) e
 			return err
 		}
 		for _, a := range as {
-			ns = append(ns, agentNotice(AlertNewTicket, t, c.Entry, &a))
+			n := agentNotice(AlertNewTicket, t, c.Entry, &a)
+			n.data.AuthorName, n.data.AuthorEmail = c.Actor.Name, c.Actor.Email
+			n.data.Attachments = attachmentNames(c.Entry)
+			ns = append(ns, n)
 		}
 	case tickets.ChangeResponse:
-		owner(ResponseNotice)
-		ns[0].atts = c.Entry.Attachments
-		for _, col := range t.Collaborators {
-			ns = append(ns, notice{kind: ResponseNotice, ticket: t, entry: c.Entry, to: col, atts: c.Entry.Attachments})
-		}
+		ns = participants(ResponseNotice, t, c.Entry, c.Entry.Attachments)
 	case tickets.ChangeStatus:
 		switch c.Detail["to"] {
 		case tickets.StatusResolved:
@@ -82,6 +110,33 @@ func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) e
 		}
 	case tickets.ChangeReopened:
 		owner(TicketReopened)
+	// Ticket tools (issue 12).
+	case tickets.ChangeMessage:
+		// The citizen or a collaborator wrote (and maybe reopened the
+		// ticket): the assignee hears of it, else the department.
+		as, err := ob.assigneeOrDepartment(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			n := agentNotice(AlertMessage, t, c.Entry, &a)
+			n.data.AuthorName, n.data.AuthorEmail = c.Actor.Name, c.Actor.Email
+			n.data.Reopened = c.Detail["reopened"] != ""
+			n.data.Attachments = attachmentNames(c.Entry)
+			ns = append(ns, n)
+		}
+	case tickets.ChangeMerged:
+		// The old ticket's mail and problems are the new one's now.
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET ticket_id = $2 WHERE ticket_id = $1`, c.From.ID, t.ID); err != nil {
+			return fmt.Errorf("outbound: merge: %w", err)
+		}
+		ns = participants(TicketMerged, c.From, nil, nil)
+		for i := range ns {
+			// About the ticket it was merged into, whose participant
+			// each of them now is (their progress link opens that one).
+			ns[i].ticket = t
+			ns[i].data.FromNumber = c.From.Number
+		}
 	case tickets.ChangeTransferred:
 		as, err := ob.o.Store.AgentsOfDepartment(ctx, tx, t.DepartmentID)
 		if err != nil {
@@ -96,6 +151,12 @@ func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) e
 			n.data.AgentName = c.Actor.Name
 			ns = append(ns, n)
 		}
+		if c.Detail["tell"] != "" {
+			for _, n := range participants(TicketTransferred, t, nil, nil) {
+				n.data.Reason = c.Detail["reason"]
+				ns = append(ns, n)
+			}
+		}
 	case tickets.ChangeAssigned:
 		if t.AssigneeID.Valid && !(c.Actor.Kind == tickets.ActorAgent && c.Actor.ID == t.AssigneeID.Int64) {
 			a, err := view.AgentByID(ctx, int(t.AssigneeID.Int64))
@@ -107,18 +168,9 @@ func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) e
 			ns = append(ns, n)
 		}
 	case tickets.ChangeOverdue:
-		var as []tickets.Agent
-		if t.AssigneeID.Valid {
-			a, err := view.AgentByID(ctx, int(t.AssigneeID.Int64))
-			if err != nil {
-				return err
-			}
-			as = []tickets.Agent{*a}
-		} else {
-			var err error
-			if as, err = ob.o.Store.AgentsOfDepartment(ctx, tx, t.DepartmentID); err != nil {
-				return err
-			}
+		as, err := ob.assigneeOrDepartment(ctx, tx, t)
+		if err != nil {
+			return err
 		}
 		for _, a := range as {
 			ns = append(ns, agentNotice(AlertOverdue, t, nil, &a))
@@ -138,6 +190,35 @@ func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) e
 	return ob.enqueue(ctx, tx, ns)
 }
 
+// assigneeOrDepartment is who hears of a ticket's news: its assignee
+// while they are active, else every agent of its department.
+func (ob *Outbox) assigneeOrDepartment(ctx context.Context, tx *tickets.Tx, t *tickets.Ticket) ([]tickets.Agent, error) {
+	if t.AssigneeID.Valid {
+		a, err := ob.o.Store.In(tx).AgentByID(ctx, int(t.AssigneeID.Int64))
+		if err != nil {
+			return nil, err
+		}
+		if a.Active {
+			return []tickets.Agent{*a}, nil
+		}
+	}
+	return ob.o.Store.AgentsOfDepartment(ctx, tx, t.DepartmentID)
+}
+
+// attachmentNames lists what an entry carries, for an alert to say.
+func attachmentNames(e *tickets.Entry) []string {
+	if e == nil {
+		return nil
+	}
+	var out []string
+	for _, a := range e.Attachments {
+		if !a.Inline {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
 func agentNotice(kind NoticeKind, t *tickets.Ticket, e *tickets.Entry, a *tickets.Agent) notice {
 	return notice{kind: kind, ticket: t, entry: e, to: tickets.Address{Email: a.Email, Name: a.Name}, lang: a.Lang, tz: a.Timezone}
 }
@@ -154,7 +235,7 @@ func isAgentAlert(k NoticeKind) bool { return strings.HasPrefix(string(k), "aler
 // guards hold back, and what a bouncing address does not get.
 func citizenAutomatic(k NoticeKind) bool {
 	switch k {
-	case TicketAutoresponse, TicketReopened, StatusResolved, StatusClosed:
+	case TicketAutoresponse, TicketReopened, StatusResolved, StatusClosed, TicketMerged, TicketTransferred:
 		return true
 	}
 	return false
@@ -171,7 +252,7 @@ func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, ns []notice) erro
 	var addrs []string
 	for _, n := range ns {
 		to := tickets.NormalizeEmail(n.to.Email)
-		if to == "" || strings.HasSuffix(to, ".invalid") || to == tickets.NormalizeEmail(ob.o.From) {
+		if !tickets.Mailable(to) || to == tickets.NormalizeEmail(ob.o.From) {
 			continue
 		}
 		n.to.Email = to
@@ -337,8 +418,14 @@ func (ob *Outbox) compose(n notice, mid string, threadIDs []string) (string, []b
 	if n.kind == TicketAutoresponse || n.kind == TicketReopened {
 		auto = "auto-replied"
 	}
+	to := []Address{{Name: n.to.Name, Email: n.to.Email}}
+	var cc []Address
+	if len(n.hdrTo)+len(n.hdrCc) > 0 {
+		to = addresses(n.hdrTo)
+		cc = addresses(n.hdrCc)
+	}
 	m := Mail{
-		From: Address{Name: ob.o.Name, Email: ob.o.From}, To: []Address{{Name: n.to.Name, Email: n.to.Email}},
+		From: Address{Name: ob.o.Name, Email: ob.o.From}, To: to, Cc: cc,
 		ReplyTo: Address{Name: ob.o.Name, Email: ob.o.From}, Subject: subject, MessageID: mid,
 		InReplyTo: inReplyTo, References: refs, Date: ob.o.Store.Now(), AutoSubmitted: auto, Text: text, HTML: html,
 	}
@@ -350,6 +437,14 @@ func (ob *Outbox) compose(n notice, mid string, threadIDs []string) (string, []b
 	}
 	data, err := m.Bytes()
 	return subject, data, err
+}
+
+func addresses(as []tickets.Address) []Address {
+	out := make([]Address, 0, len(as))
+	for _, a := range as {
+		out = append(out, Address{Name: a.Name, Email: tickets.NormalizeEmail(a.Email)})
+	}
+	return out
 }
 
 // outboxRow is a row about to be inserted.

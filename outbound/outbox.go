@@ -390,6 +390,9 @@ type Problem struct {
 	Error     string    `db:"last_error"`
 	Attempts  int       `db:"attempts"`
 	CreatedAt time.Time `db:"created_at"`
+	// Code and Args say Error for a page to translate (ReasonCode).
+	Code string   `db:"-"`
+	Args []string `db:"-"`
 }
 
 // Problems lists a ticket's mails that did not simply go: failed,
@@ -400,6 +403,9 @@ func (ob *Outbox) Problems(ctx context.Context, ticketID int64) ([]Problem, erro
 		WHERE ticket_id = $1 AND (status IN ('failed', 'suppressed', 'held', 'digested') OR (status = 'queued' AND attempts > 0)) ORDER BY id`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("outbound: problems: %w", err)
+	}
+	for i := range ps {
+		ps[i].Code, ps[i].Args = ReasonCode(ps[i].Status, ps[i].Error)
 	}
 	return ps, nil
 }

@@ -42,6 +42,12 @@ const (
 	AlertRefused    NoticeKind = "alert_refused"
 	AlertCommands   NoticeKind = "alert_commands"
 
+	// Ticket tools (issue 12): agents hear when a citizen writes; citizens
+	// hear of a merge, and of a transfer when the agent tells them.
+	AlertMessage      NoticeKind = "alert_message"
+	TicketMerged      NoticeKind = "ticket_merged"
+	TicketTransferred NoticeKind = "ticket_transferred"
+
 	// Digest folds the notices the loop guards held back into one mail.
 	Digest NoticeKind = "digest"
 )
@@ -52,6 +58,7 @@ var NoticeKinds = []NoticeKind{
 	StatusResolved, StatusClosed, TicketReopened, StatusLink,
 	AlertNewTicket, AlertTransfer, AlertAssigned, AlertOverdue,
 	AlertUnverified, AlertRefused, AlertCommands, Digest,
+	AlertMessage, TicketMerged, TicketTransferred,
 }
 
 // Repliable reports whether a reply to this notice reaches the ticket, and
@@ -102,6 +109,12 @@ type NoticeData struct {
 	// Items are a digest's notices; ForAgent says whose.
 	Items    []DigestItem
 	ForAgent bool
+	// AuthorName and AuthorEmail are who wrote the message an alert is
+	// about; Reopened says their message reopened the ticket.
+	AuthorName, AuthorEmail string
+	Reopened                bool
+	// FromNumber is the ticket merged into this one (TicketMerged).
+	FromNumber string
 }
 
 // DigestItem is one held notice in a digest.

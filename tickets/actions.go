@@ -65,10 +65,16 @@ func (s *Store) SetPriority(ctx context.Context, ticketID int64, a Actor, priori
 	return s.Update(ctx, ticketID, a, Patch{Priority: priority})
 }
 
-// Transfer moves the ticket to another department, with a reason that is
-// shown in the thread (Gambar 19–21). An assignee who cannot see the new
-// department is released.
+// Transfer moves the ticket to another department, with a reason for the
+// history (Gambar 19–21), kept as an internal note. An assignee who cannot
+// see the new department is released.
 func (s *Store) Transfer(ctx context.Context, ticketID int64, a Actor, departmentID int, reason string) error {
+	return s.TransferTelling(ctx, ticketID, a, departmentID, reason, false)
+}
+
+// TransferTelling is Transfer where tell decides whether the citizen is
+// told the reason: in the event of their thread, and by mail.
+func (s *Store) TransferTelling(ctx context.Context, ticketID int64, a Actor, departmentID int, reason string, tell bool) error {
 	if departmentID == 0 {
 		return &ValidationError{Fields: map[string]string{"department": "no such department"}}
 	}
@@ -79,7 +85,7 @@ func (s *Store) Transfer(ctx context.Context, ticketID int64, a Actor, departmen
 	if t.DepartmentID == departmentID {
 		return &ValidationError{Fields: map[string]string{"department": "the ticket is already in " + t.DepartmentName}}
 	}
-	return s.Update(ctx, ticketID, a, Patch{DepartmentID: departmentID, Reason: reason})
+	return s.Update(ctx, ticketID, a, Patch{DepartmentID: departmentID, Reason: reason, TellCitizen: tell})
 }
 
 func (s *Store) setAssignee(ctx context.Context, tx *Tx, t *Ticket, a Actor, to *Agent, event string) error {
@@ -150,8 +156,9 @@ func (s *Store) setPriority(ctx context.Context, tx *Tx, t *Ticket, a Actor, pri
 }
 
 // transfer moves t to dept; an assignee who cannot see it is released.
-// It returns the ticket as it is after.
-func (s *Store) transfer(ctx context.Context, tx *Tx, t *Ticket, a Actor, dept *Department, reason string) (*Ticket, error) {
+// The reason goes into the event the citizen sees only when tell; else it
+// is an internal note next to it. It returns the ticket as it is after.
+func (s *Store) transfer(ctx context.Context, tx *Tx, t *Ticket, a Actor, dept *Department, reason string, tell bool) (*Ticket, error) {
 	keep := true
 	if t.AssigneeID.Valid {
 		as, err := s.In(tx).AgentByID(ctx, int(t.AssigneeID.Int64))
@@ -167,13 +174,27 @@ func (s *Store) transfer(ctx context.Context, tx *Tx, t *Ticket, a Actor, dept *
 	if _, err := tx.ExecContext(ctx, q, t.ID, dept.ID, s.now()); err != nil {
 		return nil, err
 	}
-	data := map[string]string{"from": t.DepartmentName, "to": dept.Name, "reason": reason}
+	data := map[string]string{"from": t.DepartmentName, "to": dept.Name}
+	if tell {
+		data["reason"] = reason
+	} else {
+		data["reason_note"] = "1"
+	}
 	if _, err := s.event(ctx, tx, t, a, "transferred", data); err != nil {
 		return nil, err
+	}
+	if !tell {
+		if _, err := s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: KindNote, Actor: a, Body: reason, Source: SourceSystem}); err != nil {
+			return nil, err
+		}
 	}
 	nt, err := s.getTicket(ctx, tx, "t.id = $1", t.ID, false)
 	if err != nil {
 		return nil, err
 	}
-	return nt, s.fire(ctx, tx, &Change{Kind: ChangeTransferred, Ticket: nt, Actor: a, Detail: data})
+	detail := map[string]string{"from": t.DepartmentName, "to": dept.Name, "reason": reason}
+	if tell {
+		detail["tell"] = "1"
+	}
+	return nt, s.fire(ctx, tx, &Change{Kind: ChangeTransferred, Ticket: nt, Actor: a, Detail: detail})
 }

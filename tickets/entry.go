@@ -226,6 +226,13 @@ func (s *Store) event(ctx context.Context, tx *Tx, t *Ticket, a Actor, name stri
 	})
 }
 
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
 func actorName(a Actor) string {
 	if a.Name != "" {
 		return a.Name
@@ -242,6 +249,9 @@ func EventText(name, who string, d map[string]string) string {
 		if d["forwarded_by"] != "" {
 			return fmt.Sprintf("Ticket created from a letter forwarded by %s", d["forwarded_by"])
 		}
+		if d["taken_by"] != "" {
+			return fmt.Sprintf("Ticket created by %s for a %s (%s)", d["taken_by"], map[string]string{SourcePhone: "phone call", SourceWalkin: "visit to the desk"}[d["source"]], d["source"])
+		}
 		return fmt.Sprintf("Ticket created by %s (%s)", who, d["source"])
 	case "claimed":
 		return fmt.Sprintf("%s claimed the ticket", who)
@@ -257,9 +267,23 @@ func EventText(name, who string, d map[string]string) string {
 	case "priority":
 		return fmt.Sprintf("%s changed the priority from %s to %s", who, d["from"], d["to"])
 	case "transferred":
+		if d["reason"] == "" {
+			return fmt.Sprintf("%s transferred the ticket from %s to %s", who, d["from"], d["to"])
+		}
 		return fmt.Sprintf("%s transferred the ticket from %s to %s: %s", who, d["from"], d["to"], d["reason"])
 	case "overdue":
 		return "Ticket marked overdue"
+	// Ticket tools (issue 12).
+	case "collaborator_added":
+		return fmt.Sprintf("%s added %s as a collaborator", who, d["email"])
+	case "collaborator_removed":
+		return fmt.Sprintf("%s removed the collaborator %s", who, d["email"])
+	case "topic":
+		return fmt.Sprintf("%s changed the help topic from %s to %s", who, orNone(d["from"]), d["to"])
+	case "merged":
+		return fmt.Sprintf("%s merged ticket #%s into this one", who, d["from"])
+	case "merged_into":
+		return fmt.Sprintf("%s merged this ticket into #%s", who, d["into"])
 	}
 	return fmt.Sprintf("%s: %s", who, name)
 }

@@ -100,8 +100,9 @@ func TestTransferReasonWithNULIsStoredWithoutIt(t *testing.T) {
 	if err := s.Transfer(ctx, tk.ID, tickets.System, data.ID, "salah\x00 bagian"); err != nil {
 		t.Fatal(err)
 	}
+	// (The reason is an internal note unless the citizen is told.)
 	var reason string
-	db.Get(&reason, `SELECT event_data->>'reason' FROM entries WHERE event = 'transferred'`)
+	db.Get(&reason, `SELECT body FROM entries WHERE kind = 'note'`)
 	if reason != "salah bagian" {
 		t.Errorf("reason stored as %q", reason)
 	}

@@ -115,7 +115,8 @@ func (s *Store) AutoClose(ctx context.Context, after time.Duration) (int, error)
 
 // PurgeExpired deletes what has run out: used or expired account tokens
 // (an unconfirmed registration lives only in its token, so this purges
-// unconfirmed accounts too), expired sessions and old rate-limit buckets.
+// unconfirmed accounts too), expired sessions, old heartbeats of ticket
+// pages and old rate-limit buckets.
 func (s *Store) PurgeExpired(ctx context.Context) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM account_tokens WHERE expires_at < $1 OR used_at < $1`, s.now().Add(-24*time.Hour))
 	if err != nil {
@@ -126,5 +127,10 @@ func (s *Store) PurgeExpired(ctx context.Context) (int64, error) {
 	if err != nil {
 		return n, err
 	}
-	return n + m, s.PurgeRateLimits(ctx, 24*time.Hour)
+	// Ticket tools (issue 12): heartbeats of pages long closed.
+	h, err := s.purgePresence(ctx)
+	if err != nil {
+		return n + m, err
+	}
+	return n + m + h, s.PurgeRateLimits(ctx, 24*time.Hour)
 }

@@ -28,6 +28,9 @@ type OpenRequest struct {
 	// ForwardedBy is the agent who forwarded the letter into the helpdesk;
 	// the ticket is the original sender's.
 	ForwardedBy *Agent
+	// TakenBy is the agent who took a phone call or a visit and typed the
+	// ticket for the caller (Store.OpenForCaller).
+	TakenBy *Agent
 	// Quiet marks mail the helpdesk must not answer (automated mail, a
 	// loop): the ticket is stored but nobody is told; QuietReason says why,
 	// for agents to see on the unsent autoresponse.
@@ -59,7 +62,7 @@ func (r *OpenRequest) validate() error {
 	if NormalizeEmail(r.Owner.Email) == "" {
 		v.add("email", "a valid email address is required")
 	}
-	if r.Source == SourceWeb || r.Source == SourceAPI {
+	if r.Source == SourceWeb || r.Source == SourceAPI || r.TakenBy != nil {
 		// Typed one-line fields are refused when they are not one line;
 		// mail's are cleaned (a citizen's letter is never refused).
 		if !oneLine(r.Subject) {
@@ -101,6 +104,10 @@ func (r *OpenRequest) validate() error {
 	}
 	switch r.Source {
 	case SourceWeb, SourceEmail, SourceAPI:
+	case SourcePhone, SourceWalkin:
+		if r.TakenBy == nil {
+			v.add("source", "a call or a visit is recorded by an agent")
+		}
 	default:
 		v.add("source", "must be web, email or api")
 	}
@@ -225,6 +232,10 @@ func (s *Store) OpenTx(ctx context.Context, tx *Tx, r OpenRequest) (*Ticket, *En
 		if r.ForwardedBy != nil {
 			data["forwarded_by"] = r.ForwardedBy.Name + " <" + r.ForwardedBy.Email + ">"
 			evActor = AgentActor(r.ForwardedBy)
+		}
+		if r.TakenBy != nil {
+			data["taken_by"] = r.TakenBy.Name
+			evActor = AgentActor(r.TakenBy)
 		}
 		if _, err := s.event(ctx, tx, t, evActor, "created", data); err != nil {
 			return err

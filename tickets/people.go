@@ -156,7 +156,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	return s.pool().UserByID(ctx, id)
 }
 
-const agentColumns = `id, email, name, password_hash, is_admin, active, lang, timezone`
+const agentColumns = `id, email, name, password_hash, is_admin, active, lang, timezone, signature`
 
 // NewAgent is an agent being created.
 type NewAgent struct {

@@ -45,8 +45,12 @@ const collaboratorsQuery = `
 	SELECT u.email, u.name, u.id FROM ticket_collaborators c JOIN users u ON u.id = c.user_id
 	WHERE c.ticket_id = $1 ORDER BY u.email`
 
+// mergeColumns are the merge facts of one ticket (see Ticket.MergedInto).
+const mergeColumns = `, t.merged_into,
+	ARRAY(SELECT m.number FROM tickets m WHERE m.merged_into = t.id ORDER BY m.id) AS merged_numbers`
+
 func (s *Store) getTicket(ctx context.Context, q queryer, where string, arg any, lock bool) (*Ticket, error) {
-	query := "SELECT " + ticketColumns + ticketFrom + " WHERE " + where
+	query := "SELECT " + ticketColumns + mergeColumns + ticketFrom + " WHERE " + where
 	if lock {
 		query += " FOR UPDATE OF t"
 	}
@@ -195,7 +199,8 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 			return nil, false, nil
 		}
 	}
-	var where []string
+	// A merged ticket's stub is no ticket of its own any more.
+	where := []string{"t.merged_into IS NULL"}
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)

@@ -99,6 +99,10 @@ const (
 	ChangeTransferred ChangeKind = "transferred"
 	ChangeOverdue     ChangeKind = "overdue"
 	ChangeReport      ChangeKind = "report" // see Store.Report
+	// Ticket tools (issue 12).
+	ChangeCollaborators ChangeKind = "collaborators" // Detail: "added", "removed" (addresses)
+	ChangeTopic         ChangeKind = "topic"
+	ChangeMerged        ChangeKind = "merged" // Ticket took in From; see Store.Merge
 )
 
 // Change is what a hook receives, inside the transaction of the change.
@@ -121,6 +125,9 @@ type Change struct {
 	// Detail carries the kind-specific facts: "from"/"to" status or
 	// department, "reason", "assignee".
 	Detail map[string]string
+	// From, for ChangeMerged, is the ticket merged into Ticket, as it was
+	// just before: its owner and collaborators are Ticket's now.
+	From *Ticket
 }
 
 // Hook runs inside the transaction of every change; an error rolls the

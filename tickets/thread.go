@@ -25,6 +25,13 @@ type Post struct {
 	// A message whose sender is not verified adds to the thread but has no
 	// power: it does not reopen the ticket.
 	Mail *MailAuth
+	// SeenEntry, for a response, is the newest entry the agent's page
+	// showed; when someone else wrote since, nothing is posted and the
+	// error is ErrStale (see Patch.SeenEntry). 0 asks nothing.
+	SeenEntry int64
+	// Signature ends a response with the agent's signature, as the
+	// citizen then receives it and the thread keeps it.
+	Signature bool
 }
 
 func (p *Post) validate(needBody bool) error {
@@ -84,6 +91,7 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 		if err != nil {
 			return err
 		}
+		reopened := false
 		if t.Status != StatusOpen && !p.Quiet {
 			if !p.Mail.Verified() {
 				if _, err := s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: KindNote, Actor: System, Source: SourceSystem, At: now,
@@ -92,12 +100,18 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 				}
 			} else if err := s.reopen(ctx, tx, t, actor, now); err != nil {
 				return err
+			} else {
+				reopened = true
 			}
 		}
 		if t, err = s.getTicket(ctx, tx, "t.id = $1", ticketID, false); err != nil {
 			return err
 		}
-		return s.fire(ctx, tx, &Change{Kind: ChangeMessage, Ticket: t, Entry: e, Actor: actor, Quiet: p.Quiet})
+		c := &Change{Kind: ChangeMessage, Ticket: t, Entry: e, Actor: actor, Quiet: p.Quiet}
+		if reopened {
+			c.Detail = map[string]string{"reopened": "1"}
+		}
+		return s.fire(ctx, tx, c)
 	}()
 	return e, wrap("add message", err)
 }
@@ -193,6 +207,14 @@ func (s *Store) agentPost(ctx context.Context, tx *Tx, ticketID int64, agent *Ag
 			return ErrForbidden
 		}
 		actor := AgentActor(agent)
+		if kind == KindResponse {
+			if err := s.checkSeen(ctx, tx, t.ID, p.SeenEntry, actor); err != nil {
+				return err
+			}
+			if p.Signature {
+				p.Body = withSignature(p.Body, agent.Signature)
+			}
+		}
 		now := s.now()
 		e, err = s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: kind, Actor: actor, Body: p.Body, BodyHTML: p.BodyHTML,
 			Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail, At: now})

@@ -277,9 +277,12 @@ func TestTransferRecordsReasonAndReleasesAssignee(t *testing.T) {
 		t.Errorf("department %s assignee %v", got.DepartmentName, got.AssigneeID)
 	}
 	es, _ := s.Thread(ctx, tk.ID, true)
-	last := es[len(es)-1]
-	if last.Event.String != "transferred" || last.Body != "Agent agent@kemsos.go.id transferred the ticket from Support to Data Terpadu: Terkait data DTKS" {
-		t.Errorf("last entry %s %q", last.Event.String, last.Body)
+	ev, note := es[len(es)-2], es[len(es)-1]
+	if ev.Event.String != "transferred" || ev.Body != "Agent agent@kemsos.go.id transferred the ticket from Support to Data Terpadu" {
+		t.Errorf("event %s %q", ev.Event.String, ev.Body)
+	}
+	if note.Kind != tickets.KindNote || note.Body != "Terkait data DTKS" {
+		t.Errorf("the reason, for agents: %s %q", note.Kind, note.Body)
 	}
 	// The agent no longer sees the ticket.
 	if err := s.SetStatus(ctx, tk.ID, tickets.AgentActor(agent), tickets.StatusClosed); !errors.Is(err, tickets.ErrForbidden) {

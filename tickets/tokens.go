@@ -50,16 +50,17 @@ func guestMAC(secret []byte, number, user string) []byte {
 }
 
 // VerifyGuestToken returns the participant a token was minted for if it
-// opens ticket t at now: signed by secret, for this ticket number and its
-// current owner or one of its current collaborators, and the ticket still
-// open or resolved/closed less than GuestLinkGrace ago.
+// opens ticket t at now: signed by secret, for this ticket number (or one
+// merged into it) and its current owner or one of its current
+// collaborators, and the ticket still open or resolved/closed less than
+// GuestLinkGrace ago.
 func VerifyGuestToken(secret []byte, token string, t *Ticket, now time.Time) (userID int64, err error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 || t == nil {
 		return 0, ErrInvalidToken
 	}
 	mac, err := b64.DecodeString(parts[2])
-	if err != nil || !hmac.Equal(mac, guestMAC(secret, parts[0], parts[1])) || parts[0] != t.Number {
+	if err != nil || !hmac.Equal(mac, guestMAC(secret, parts[0], parts[1])) || !t.HasNumber(parts[0]) {
 		return 0, ErrInvalidToken
 	}
 	uid, err := strconv.ParseInt(parts[1], 10, 64)

@@ -3,7 +3,11 @@ package tickets
 import (
 	"database/sql"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // Ticket statuses, as in the manual.
@@ -30,7 +34,19 @@ const (
 	SourceEmail  = "email"
 	SourceAPI    = "api"
 	SourceSystem = "system"
+	// A ticket an agent opened for someone who phoned or came to the desk
+	// (Store.OpenForCaller).
+	SourcePhone  = "phone"
+	SourceWalkin = "walkin"
 )
+
+// Mailable reports whether mail can go to an address: not the reserved
+// .invalid top-level domain (RFC 2606 §2) given to people who have no
+// address, such as a caller without email.
+func Mailable(email string) bool {
+	e := NormalizeEmail(email)
+	return e != "" && !strings.HasSuffix(e, ".invalid")
+}
 
 // Reply markers: the first line of every repliable notice the helpdesk
 // sends. The intake cuts a reply at a marker, dropping the quoted history
@@ -130,6 +146,8 @@ type Agent struct {
 	Timezone     string         `db:"timezone"`
 	Departments  []int          `db:"-"`
 	Leads        []int          `db:"-"` // the departments whose reports they see (a subset of Departments)
+	// Signature ends the agent's responses from the panel (Post.Signature).
+	Signature string `db:"signature"`
 }
 
 // CanSeeDepartment reports whether the agent may see tickets of department d.
@@ -180,8 +198,20 @@ type Ticket struct {
 	// by someone who takes no part in it.
 	RefersTo       sql.NullInt64  `db:"refers_to"`
 	RefersToNumber sql.NullString `db:"refers_to_number"`
+	// MergedInto is set on a ticket merged into another: a closed stub
+	// whose number leads to that one. MergedNumbers are the numbers of
+	// the tickets merged into this one. Both are read for one ticket
+	// (TicketByNumber, TicketByID), not in listings.
+	MergedInto    sql.NullInt64  `db:"merged_into"`
+	MergedNumbers pq.StringArray `db:"merged_numbers"`
 
 	Collaborators []Address `db:"-"`
+}
+
+// HasNumber reports whether number is the ticket's, or that of a ticket
+// merged into it: mail and links naming the old number belong here now.
+func (t *Ticket) HasNumber(number string) bool {
+	return number == t.Number || slices.Contains(t.MergedNumbers, number)
 }
 
 // Entry is one item of a ticket's thread.

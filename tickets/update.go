@@ -12,18 +12,38 @@ import (
 // saw it (a citizen reopened it meanwhile). It is a conflict.
 var ErrChanged = fmt.Errorf("%w: the ticket changed meanwhile", ErrConflict)
 
+// ErrStale: an agent's response or change came from a page older than
+// what someone else has since written on the ticket (Post.SeenEntry,
+// Patch.SeenEntry). Nothing was done; the agent reads and confirms.
+var ErrStale = fmt.Errorf("%w: the ticket has new entries since the page was loaded", ErrConflict)
+
 // Patch is one intent's changes to a ticket: all of them, checked before
 // any is made, in one transaction, or none.
 type Patch struct {
 	Status   string // "" leaves it
 	Priority string // "" leaves it
-	// DepartmentID transfers the ticket (0 leaves it), with Reason, shown
-	// in the thread.
+	// DepartmentID transfers the ticket (0 leaves it), with Reason. The
+	// reason is for agents (an internal note) unless TellCitizen: then it
+	// is in the event the citizen sees, and they are mailed it.
 	DepartmentID int
 	Reason       string
+	TellCitizen  bool
 	// Assign changes the assignee to AssigneeID; 0 releases it.
 	Assign     bool
 	AssigneeID int
+	// TopicID or Topic (a name) changes the help topic; the department
+	// stays (a transfer is its own decision).
+	TopicID int
+	Topic   string
+	// AddCollaborators and RemoveCollaborators (addresses) change who gets
+	// the ticket's updates besides its owner.
+	AddCollaborators    []Address
+	RemoveCollaborators []string
+
+	// SeenEntry, when not 0, is the newest entry the agent's page showed:
+	// if someone else has written on the ticket since, nothing changes
+	// and the error is ErrStale.
+	SeenEntry int64
 
 	// IfStatus makes the patch conditional: it applies only if the ticket,
 	// once locked, still has this status; else nothing changes and the
@@ -55,6 +75,9 @@ func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p
 	}
 	if !p.holds(t) {
 		return wrap("update", ErrChanged)
+	}
+	if err := s.checkSeen(ctx, tx, t.ID, p.SeenEntry, a); err != nil {
+		return wrap("update", err)
 	}
 	v := &ValidationError{}
 	p.Status = strings.ToLower(strings.TrimSpace(p.Status))
@@ -96,12 +119,27 @@ func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p
 			v.add("assignee", to.Name+" cannot work tickets of "+dept.Name)
 		}
 	}
+	topic, err := s.patchTopic(ctx, view, v, &p, t)
+	if err != nil {
+		return wrap("update", err)
+	}
+	collab := p.collaborators(v, t)
 	if err := v.err(); err != nil {
 		return err
 	}
 
 	if dept.ID != t.DepartmentID {
-		if t, err = s.transfer(ctx, tx, t, a, dept, p.Reason); err != nil {
+		if t, err = s.transfer(ctx, tx, t, a, dept, p.Reason, p.TellCitizen); err != nil {
+			return wrap("update", err)
+		}
+	}
+	if topic != nil {
+		if t, err = s.setTopic(ctx, tx, t, a, topic); err != nil {
+			return wrap("update", err)
+		}
+	}
+	if !collab.empty() {
+		if t, err = s.changeCollaborators(ctx, tx, t, a, collab); err != nil {
 			return wrap("update", err)
 		}
 	}

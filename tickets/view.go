@@ -24,9 +24,12 @@ func (s *Store) In(tx *Tx) View { return View{s, tx} }
 
 func (s *Store) pool() View { return View{s, s.db} }
 
-// TicketByNumber returns the ticket with that number.
+// TicketByNumber returns the ticket with that number: for the number of a
+// ticket merged into another, that other one. Links, mail and the API
+// that name the old number so reach the thread that holds it now.
 func (v View) TicketByNumber(ctx context.Context, number string) (*Ticket, error) {
-	t, err := v.s.getTicket(ctx, v.q, "t.number = $1", strings.TrimPrefix(strings.TrimSpace(number), "#"), false)
+	t, err := v.s.getTicket(ctx, v.q, "t.id = (SELECT coalesce(n.merged_into, n.id) FROM tickets n WHERE n.number = $1)",
+		strings.TrimPrefix(strings.TrimSpace(number), "#"), false)
 	return t, wrap("ticket", err)
 }
 

@@ -25,6 +25,8 @@ func (s *server) apiRoutes() {
 	s.handle("PATCH /api/v1/tickets/{number}", s.apiAuth(s.apiPatch))
 	s.handle("POST /api/v1/tickets/{number}/entries", s.apiAuth(s.apiAddEntry))
 	s.handle("GET /api/v1/reports", s.apiAuth(s.apiReport))
+	// Ticket tools (issue 12).
+	s.handle("POST /api/v1/tickets/{number}/merge", s.apiAuth(s.apiMerge))
 }
 
 type apiKeyCtx struct{}
@@ -207,6 +209,9 @@ func (s *server) apiAddEntry(w http.ResponseWriter, r *http.Request) {
 		Body        string          `json:"body"`
 		Status      string          `json:"status"`
 		Attachments []apiAttachment `json:"attachments"`
+		// Signature ends a response with the agent's signature, as the
+		// panel's checkbox does.
+		Signature bool `json:"signature"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		s.jsonError(w, r, err)
@@ -231,7 +236,7 @@ func (s *server) apiAddEntry(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
-	p := tickets.Post{Body: in.Body, Attachments: atts, Source: tickets.SourceAPI, Status: strings.ToLower(in.Status)}
+	p := tickets.Post{Body: in.Body, Attachments: atts, Source: tickets.SourceAPI, Status: strings.ToLower(in.Status), Signature: in.Signature}
 	switch in.Kind {
 	case "response":
 		_, err = s.store.Respond(r.Context(), t.ID, agent, p)
@@ -260,6 +265,11 @@ func (s *server) apiPatch(w http.ResponseWriter, r *http.Request) {
 		Reason     string           `json:"reason"`
 		Assignee   *json.RawMessage `json:"assignee"` // an agent's email, or null to release
 		AgentEmail string           `json:"agent_email"`
+		// Ticket tools (issue 12).
+		Topic               *string  `json:"topic"`
+		AddCollaborators    []string `json:"add_collaborators"`
+		RemoveCollaborators []string `json:"remove_collaborators"`
+		TellCitizen         bool     `json:"tell_citizen"` // a transfer's reason is mailed to the citizen
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		s.jsonError(w, r, err)
@@ -292,8 +302,18 @@ func (s *server) apiPatch(w http.ResponseWriter, r *http.Request) {
 			s.jsonError(w, r, err)
 			return
 		}
-		p.DepartmentID, p.Reason = dept.ID, in.Reason
+		p.DepartmentID, p.Reason, p.TellCitizen = dept.ID, in.Reason, in.TellCitizen
 	}
+	if in.Topic != nil {
+		if p.Topic = *in.Topic; strings.TrimSpace(p.Topic) == "" {
+			s.jsonError(w, r, badRequest("topic", "no such help topic"))
+			return
+		}
+	}
+	for _, e := range in.AddCollaborators {
+		p.AddCollaborators = append(p.AddCollaborators, tickets.Address{Email: e})
+	}
+	p.RemoveCollaborators = in.RemoveCollaborators
 	if in.Assignee != nil {
 		var email *string
 		if err := json.Unmarshal(*in.Assignee, &email); err != nil {
@@ -334,6 +354,39 @@ func (s *server) apiPatch(w http.ResponseWriter, r *http.Request) {
 	s.writeTicket(w, r, http.StatusOK, t)
 }
 
+// apiMerge merges the ticket in the path into "into"; the answer is the
+// ticket it went into, which GET of either number answers from now on.
+// With agent_email the agent's departments bound it, as in the panel.
+func (s *server) apiMerge(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Into       string `json:"into"`
+		AgentEmail string `json:"agent_email"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(in.Into) == "" {
+		s.jsonError(w, r, badRequest("into", "the number of the ticket to merge into is required"))
+		return
+	}
+	actor := apiActor(r)
+	if in.AgentEmail != "" {
+		a, err := s.store.AgentByEmail(r.Context(), in.AgentEmail)
+		if err != nil || !a.Active {
+			s.jsonError(w, r, badRequest("agent_email", "no active agent with that address"))
+			return
+		}
+		actor = tickets.AgentActor(a)
+	}
+	t, err := s.store.Merge(r.Context(), actor, r.PathValue("number"), in.Into)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	s.writeTicket(w, r, http.StatusOK, t)
+}
+
 // The JSON shapes of the contract in DESIGN.md: keys may be added, never
 // renamed.
 
@@ -361,6 +414,9 @@ type ticketJSONView struct {
 	LastMessageAt *time.Time      `json:"last_message_at"`
 	LastRespAt    *time.Time      `json:"last_response_at"`
 	Entries       []entryJSONView `json:"entries,omitempty"`
+	// MergedFrom are the numbers of tickets merged into this one, which
+	// lead here (issue 12).
+	MergedFrom []string `json:"merged_from,omitempty"`
 }
 
 type authorJSON struct {
@@ -408,6 +464,7 @@ func ticketJSON(t *tickets.Ticket) ticketJSONView {
 	if t.SLAPlanName.Valid {
 		v.SLAPlan = &t.SLAPlanName.String
 	}
+	v.MergedFrom = t.MergedNumbers
 	v.DueAt = utcPtr(t.DueAt.Time, t.DueAt.Valid)
 	v.LastMessageAt = utcPtr(t.LastMessageAt.Time, t.LastMessageAt.Valid)
 	v.LastRespAt = utcPtr(t.LastResponseAt.Time, t.LastResponseAt.Valid)

@@ -123,13 +123,16 @@ func TestAPITransferAndStatusChangeShowAsEvents(t *testing.T) {
 		}
 		seq = append(seq, s)
 	}
-	want := "[message event:created event:transferred event:assigned event:priority response event:status note]"
+	// The transfer's reason is an internal note unless the citizen is told.
+	want := "[message event:created event:transferred note event:assigned event:priority response event:status note]"
 	if fmt.Sprint(seq) != want {
 		t.Errorf("thread %v\nwant   %s", seq, want)
+	} else if got.Entries[3].Body != "Terkait data terpadu" {
+		t.Errorf("transfer reason note %q", got.Entries[3].Body)
 	}
 	for _, en := range got.Entries {
-		if en.Event != nil && *en.Event == "transferred" && !strings.Contains(en.Body, "Terkait data terpadu") {
-			t.Errorf("transfer reason missing: %q", en.Body)
+		if en.Event != nil && *en.Event == "transferred" && strings.Contains(en.Body, "Terkait data terpadu") {
+			t.Errorf("the internal reason is in the event the citizen sees: %q", en.Body)
 		}
 		if en.Kind == "response" && (!en.Author.Agent || en.Author.Email != "budi@kemsos.go.id") {
 			t.Errorf("response author %+v", en.Author)

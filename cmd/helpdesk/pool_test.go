@@ -96,6 +96,24 @@ func TestPoolOfOneEveryIntakeOutcome(t *testing.T) {
 		}
 		return e.store.Claim(ctx, t3.ID, e.budi)
 	})
+	// Ticket tools (issue 12).
+	run("Update (collaborators, topic)", func(ctx context.Context) error {
+		return e.store.Update(ctx, tk2.ID, tickets.AgentActor(other), tickets.Patch{Topic: "Bantuan Umum",
+			AddCollaborators: []tickets.Address{{Email: "kades@desa.example"}}, SeenEntry: 1 << 40})
+	})
+	run("Merge", func(ctx context.Context) error {
+		t4, _, err := e.store.Open(ctx, tickets.OpenRequest{Owner: tickets.Address{Email: "w4@desa.example"}, Subject: "s", Body: "b", Source: tickets.SourceWeb})
+		if err != nil {
+			return err
+		}
+		_, err = e.store.Merge(ctx, tickets.System, t4.Number, tk2.Number)
+		return err
+	})
+	run("OpenForCaller", func(ctx context.Context) error {
+		_, err := e.store.OpenForCaller(ctx, tickets.CallerRequest{Agent: e.budi, Via: tickets.SourcePhone, Name: "Pak Slamet", TopicID: 2, Subject: "s", Body: "b"})
+		return err
+	})
+	run("Heartbeat", func(ctx context.Context) error { _, err := e.store.Heartbeat(ctx, tk2, other, 1); return err })
 	run("the outbox", func(ctx context.Context) error {
 		for {
 			n, err := e.ob.DeliverBatch(ctx, 50)

@@ -17,10 +17,13 @@ type accountData struct {
 	Saved     string // "profile" or "password" after a change
 	Failed    string // the form that failed: "profile" or "password"
 	Agentside bool
+	// Signature is the agent's, or what a failed signature form held
+	// (Ticket tools, issue 12).
+	Signature string
 }
 
 func (s *server) accountPage(w http.ResponseWriter, r *http.Request) {
-	s.showAccount(w, r, http.StatusOK, s.draftFor(r, "profile", "password"))
+	s.showAccount(w, r, http.StatusOK, s.draftFor(r, "profile", "password", "signature"))
 }
 
 // profileForm is the profile as stored; nil (an agent) gives none.
@@ -46,11 +49,18 @@ func (s *server) showAccount(w http.ResponseWriter, r *http.Request, status int,
 	}
 	p.Form = f
 	saved := r.URL.Query().Get("saved")
-	if saved != "profile" && saved != "password" {
+	if saved != "profile" && saved != "password" && saved != "signature" {
 		saved = ""
 	}
-	p.Data = accountData{Timezones: zoneOptions(p.Lang, f.Timezone), Saved: saved, Failed: failed, Agentside: wc.agent != nil}
-	p.FieldLabels = map[string]string{"password": "reset.password"}
+	ad := accountData{Timezones: zoneOptions(p.Lang, f.Timezone), Saved: saved, Failed: failed, Agentside: wc.agent != nil}
+	if wc.agent != nil {
+		ad.Signature = wc.agent.Signature
+		if failed == "signature" {
+			ad.Signature = d.value("signature")
+		}
+	}
+	p.Data = ad
+	p.FieldLabels = map[string]string{"password": "reset.password", "signature": "account.signature_h"}
 	d.apply(p)
 	page := "account"
 	if wc.agent != nil {

@@ -16,6 +16,8 @@ type adminData struct {
 	Topics      []tickets.Topic
 	Keys        []tickets.APIKey
 	NewKey      string // shown once, right after creation
+	// Ticket tools (issue 12).
+	Canned []tickets.Canned
 }
 
 // DeptName names a department id for the tables.
@@ -40,7 +42,7 @@ func (d *adminData) HasDept(ids []int, id int) bool {
 
 // adminIDPrefix is what each admin page's add form puts before its
 // inputs' ids.
-var adminIDPrefix = map[string]string{"agents": "a-", "departments": "d-", "topics": "t-", "apikeys": "k-"}
+var adminIDPrefix = map[string]string{"agents": "a-", "departments": "d-", "topics": "t-", "apikeys": "k-", "canned": "c-"}
 
 func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, section string, code int, df *formDraft, newKey string) {
 	ctx := r.Context()
@@ -57,6 +59,8 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, section strin
 		d.Topics, err = s.store.Topics(ctx, true)
 	case "apikeys":
 		d.Keys, err = s.store.APIKeys(ctx)
+	case "canned": // Ticket tools (issue 12)
+		d.Canned, err = s.store.CannedResponses(ctx)
 	}
 	if err != nil {
 		s.webError(w, r, err)
@@ -69,7 +73,8 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, section strin
 	}
 	p.Data, p.Form = d, form
 	p.FieldPrefix = adminIDPrefix[section]
-	p.FieldLabels = map[string]string{"name": "ticket.name", "admin": ""}
+	p.FieldLabels = map[string]string{"name": "ticket.name", "admin": "",
+		"title": "admin.canned_title", "body": "admin.canned_body"} // (the last two: canned responses, issue 12)
 	df.apply(p)
 	s.render(w, r, code, "admin_"+section, p)
 }

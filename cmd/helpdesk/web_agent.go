@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
@@ -128,14 +127,18 @@ type agentTicketData struct {
 	Departments  []tickets.Department
 	Statuses     []string
 	Priorities   []string
-	MailProblems []outbound.Problem // notices that failed, were suppressed or are retrying
-	Response     string             // typed text kept after a failed post
+	MailProblems []problemView // notices that failed, were suppressed or are retrying
+	Response     string        // typed text kept after a failed post
 	Note         string
 	ResStatus    string
+
+	// Ticket tools (issue 12).
+	tools
 }
 
 // agentTicketFor loads the ticket in the path if the agent may see it; a
-// ticket of another department is a 404, as if it did not exist.
+// ticket of another department is a 404, as if it did not exist. The
+// number of a ticket merged into another gives that other one.
 func (s *server) agentTicketFor(r *http.Request) (*tickets.Ticket, error) {
 	t, err := s.store.TicketByNumber(r.Context(), r.PathValue("number"))
 	if err != nil {
@@ -153,7 +156,11 @@ func (s *server) agentTicket(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
-	s.showAgentTicket(w, r, t, http.StatusOK, &agentTicketData{}, nil)
+	if t.Number != r.PathValue("number") {
+		http.Redirect(w, r, "/agent/tickets/"+t.Number, http.StatusMovedPermanently)
+		return
+	}
+	s.showAgentTicket(w, r, t, http.StatusOK, &agentTicketData{tools: tools{Signed: true}}, nil)
 }
 
 func (s *server) showAgentTicket(w http.ResponseWriter, r *http.Request, t *tickets.Ticket, code int, d *agentTicketData, errs map[string]string) {
@@ -183,10 +190,16 @@ func (s *server) showAgentTicket(w http.ResponseWriter, r *http.Request, t *tick
 		return
 	}
 	if s.outbox != nil {
-		if d.MailProblems, err = s.outbox.Problems(r.Context(), t.ID); err != nil {
+		ps, err := s.outbox.Problems(r.Context(), t.ID)
+		if err != nil {
 			s.webError(w, r, err)
 			return
 		}
+		d.MailProblems = problemViews(p, ps)
+	}
+	if err := s.loadTools(r, p, d); err != nil {
+		s.webError(w, r, err)
+		return
 	}
 	p.Data, p.Errors = d, errs
 	s.render(w, r, code, "agent_ticket", p)
@@ -209,6 +222,17 @@ func (s *server) agentAction(w http.ResponseWriter, r *http.Request, flash strin
 		s.showAgentTicket(w, r, t, http.StatusBadRequest, keep, errs)
 		return
 	}
+	if errors.Is(err, tickets.ErrStale) {
+		// Someone else wrote since the page was loaded: the page again,
+		// with what they wrote marked, and what this agent typed kept.
+		if keep == nil {
+			keep = &agentTicketData{}
+		}
+		keep.StaleSince, _ = strconv.ParseInt(r.PostFormValue("seen"), 10, 64)
+		keep.Refile = webFrom(r).form.hasFiles("attachments")
+		s.showAgentTicket(w, r, t, http.StatusConflict, keep, nil)
+		return
+	}
 	if errors.Is(err, tickets.ErrConflict) {
 		s.setFlash(w, "flash.conflict")
 		redirect(w, r, "/agent/tickets/"+t.Number)
@@ -218,12 +242,14 @@ func (s *server) agentAction(w http.ResponseWriter, r *http.Request, flash strin
 		s.webError(w, r, err)
 		return
 	}
-	s.setFlash(w, flash)
-	// After a transfer the agent may no longer see the ticket.
+	// After a change the agent may no longer see the ticket (an
+	// assignment that moved it): the queue, saying where it went.
 	if nt, err := s.store.TicketByID(r.Context(), t.ID); err == nil && s.store.AccessTo(tickets.Viewer{Agent: a}, nt) != tickets.AccessAgent {
+		s.setFlash(w, "flash.gone_to", nt.Number, nt.DepartmentName)
 		redirect(w, r, "/agent")
 		return
 	}
+	s.setFlash(w, flash)
 	redirect(w, r, "/agent/tickets/"+t.Number)
 }
 
@@ -251,7 +277,7 @@ func (s *server) agentAssign(w http.ResponseWriter, r *http.Request) {
 func (s *server) agentPost(w http.ResponseWriter, r *http.Request, note bool) {
 	lang := webFrom(r).lang
 	body := r.PostFormValue("message")
-	keep := &agentTicketData{ResStatus: r.PostFormValue("status")}
+	keep := &agentTicketData{ResStatus: r.PostFormValue("status"), tools: tools{Signed: r.PostFormValue("signature") == "1", StaleFor: "respond"}}
 	flash := "flash.responded"
 	if note {
 		keep.Note, flash = body, "flash.noted"
@@ -271,6 +297,8 @@ func (s *server) agentPost(w http.ResponseWriter, r *http.Request, note bool) {
 			_, err = s.store.Note(r.Context(), t.ID, a, p)
 		} else {
 			p.Status = r.PostFormValue("status")
+			p.Signature = keep.Signed
+			p.SeenEntry, _ = strconv.ParseInt(r.PostFormValue("seen"), 10, 64)
 			_, err = s.store.Respond(r.Context(), t.ID, a, p)
 		}
 		return err
@@ -281,8 +309,14 @@ func (s *server) agentRespond(w http.ResponseWriter, r *http.Request) { s.agentP
 func (s *server) agentNote(w http.ResponseWriter, r *http.Request)    { s.agentPost(w, r, true) }
 
 func (s *server) agentStatus(w http.ResponseWriter, r *http.Request) {
-	s.agentAction(w, r, "flash.status", nil, func(t *tickets.Ticket, a *tickets.Agent) error {
-		return s.store.SetStatus(r.Context(), t.ID, tickets.AgentActor(a), r.PostFormValue("status"))
+	status := r.PostFormValue("status")
+	keep := &agentTicketData{tools: tools{Signed: true, StaleFor: "status", Status: status}}
+	s.agentAction(w, r, "flash.status", keep, func(t *tickets.Ticket, a *tickets.Agent) error {
+		if strings.TrimSpace(status) == "" {
+			return &tickets.ValidationError{Fields: map[string]string{"status": "must be open, resolved or closed"}}
+		}
+		seen, _ := strconv.ParseInt(r.PostFormValue("seen"), 10, 64)
+		return s.store.Update(r.Context(), t.ID, tickets.AgentActor(a), tickets.Patch{Status: status, SeenEntry: seen})
 	})
 }
 
@@ -297,6 +331,7 @@ type transferData struct {
 	Departments []tickets.Department
 	Department  int
 	Reason      string
+	Tell        bool // tell the citizen the reason
 }
 
 // transferForm is Gambar 19–20: the department and the reason.
@@ -336,19 +371,27 @@ func (s *server) agentTransfer(w http.ResponseWriter, r *http.Request) {
 	}
 	dept, _ := strconv.Atoi(r.PostFormValue("department"))
 	reason := r.PostFormValue("reason")
-	err = s.store.Transfer(r.Context(), t.ID, tickets.AgentActor(a), dept, reason)
+	tell := r.PostFormValue("tell") == "1"
+	err = s.store.TransferTelling(r.Context(), t.ID, tickets.AgentActor(a), dept, reason, tell)
 	if errs, ok := fieldErrors(webFrom(r).lang, err); ok {
-		s.showTransfer(w, r, t, http.StatusBadRequest, &transferData{Department: dept, Reason: reason}, errs)
+		s.showTransfer(w, r, t, http.StatusBadRequest, &transferData{Department: dept, Reason: reason, Tell: tell}, errs)
 		return
 	}
 	if err != nil {
 		s.webError(w, r, err)
 		return
 	}
-	s.setFlash(w, "flash.transferred")
-	if nt, err := s.store.TicketByID(r.Context(), t.ID); err == nil && s.store.AccessTo(tickets.Viewer{Agent: a}, nt) == tickets.AccessAgent {
+	nt, err := s.store.TicketByID(r.Context(), t.ID)
+	if err != nil {
+		s.webError(w, r, err)
+		return
+	}
+	if s.store.AccessTo(tickets.Viewer{Agent: a}, nt) == tickets.AccessAgent {
+		s.setFlash(w, "flash.transferred")
 		redirect(w, r, "/agent/tickets/"+t.Number)
 		return
 	}
+	// Out of the agent's departments: the queue, not a 404.
+	s.setFlash(w, "flash.gone_to", nt.Number, nt.DepartmentName)
 	redirect(w, r, "/agent")
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kemsos/helpdesk/outbound"
 	"github.com/kemsos/helpdesk/tickets"
 )
 
@@ -85,7 +86,8 @@ func TestWebAgentWorksATicketFromQueueToTransfer(t *testing.T) {
 	if r.code != http.StatusSeeOther || r.h.Get("Location") != "/agent" {
 		t.Fatalf("transfer: %d %s", r.code, r.h.Get("Location"))
 	}
-	if r := ag.follow(r); !strings.Contains(r.body, "Tiket berhasil ditransfer.") || strings.Contains(r.body, ">"+num+"<") {
+	// Out of the agent's departments: the queue says where it went.
+	if r := ag.follow(r); !strings.Contains(r.body, "Tiket #"+num+" dialihkan ke Jaringan.") || strings.Contains(r.body, ">"+num+"<") {
 		t.Errorf("after transfer: %s", snippet(r.body))
 	}
 	// Now another department's ticket: invisible to this agent.
@@ -99,15 +101,21 @@ func TestWebAgentWorksATicketFromQueueToTransfer(t *testing.T) {
 		t.Fatalf("note in other department: %d", r.code)
 	}
 	admin, _ := e.agent("admin@kemsos.go.id", true)
-	if r := admin.get("/agent/tickets/" + num); r.code != 200 || !strings.Contains(r.body, "mentransfer tiket dari Support ke Jaringan: Masalah jaringan VPN") {
+	// The reason is for agents: an internal note next to the event.
+	if r := admin.get("/agent/tickets/" + num); r.code != 200 || !strings.Contains(r.body, "mentransfer tiket dari Support ke Jaringan (alasan di catatan internal berikut)") ||
+		!strings.Contains(r.body, "Masalah jaringan VPN") {
 		t.Fatalf("admin view after transfer: %d", r.code)
 	}
-	// The citizen sees the transfer, translated, and the response.
+	// The citizen sees the transfer, translated, and the response, but
+	// not the reason.
 	cp := owner.get("/tickets/" + num)
 	for _, want := range []string{"Sudah kami proses", "Jaringan", "mentransfer tiket"} {
 		if !strings.Contains(cp.body, want) {
 			t.Errorf("citizen view lacks %q", want)
 		}
+	}
+	if strings.Contains(cp.body, "Masalah jaringan VPN") {
+		t.Error("the citizen sees the internal transfer reason")
 	}
 	// Citizens and anonymous visitors are sent to the agent sign-in.
 	if r := owner.get("/agent"); r.code != http.StatusSeeOther || !strings.HasPrefix(r.h.Get("Location"), "/agent/login") {
@@ -226,7 +234,7 @@ func TestWebLanguageSwitchIsRemembered(t *testing.T) {
 // TestWebTranslationsCoverEveryKey checks that every key the templates and
 // handlers name exists in both languages.
 func TestWebTranslationsCoverEveryKey(t *testing.T) {
-	keyRe := regexp.MustCompile(`"((?:site|nav|form|pager|thread|landing|login|agent_login|register|register_done|confirm|forgot|reset|mytickets|newticket|files|upload|ticket|col|ev|queue|tab|aticket|transfer|admin|flash|err|val|status)\.[a-z0-9_]+)"`)
+	keyRe := regexp.MustCompile(`"((?:site|nav|form|pager|thread|landing|login|agent_login|register|register_done|confirm|forgot|reset|mytickets|newticket|files|upload|ticket|col|ev|queue|tab|aticket|transfer|admin|flash|err|val|presence|caller|source|placeholder|att|mailkind|mailreason|mailstatus|account|status)\.[a-z0-9_]+)"`)
 	var files []string
 	for _, glob := range []string{"web_*.go", "../../templates/web/*.html", "../../templates/web/*/*.html"} {
 		m, _ := filepath.Glob(glob)
@@ -254,12 +262,31 @@ func TestWebTranslationsCoverEveryKey(t *testing.T) {
 		case "tab.":
 			list = queueTabs
 		case "admin.":
-			list = []string{"agents", "departments", "topics", "apikeys"}
+			list = []string{"agents", "departments", "topics", "apikeys", "canned"}
 		}
 		for _, k := range list {
 			if _, ok := messages[prefix+k]; !ok {
 				t.Errorf("%s%s missing", prefix, k)
 			}
+		}
+	}
+	// Ticket tools (issue 12): every kind of mail and reason the
+	// undelivered-mail box can name, and every placeholder.
+	for _, k := range outbound.NoticeKinds {
+		if _, ok := messages["mailkind."+string(k)]; !ok {
+			t.Errorf("mailkind.%s missing", k)
+		}
+	}
+	for _, c := range []string{outbound.ReasonAlertBurst, outbound.ReasonAutoresponses, outbound.ReasonTicketBurst, outbound.ReasonHourly,
+		outbound.ReasonBouncing, outbound.ReasonAutomatic, outbound.ReasonEmptyPath, outbound.ReasonNoAutoreply, outbound.ReasonNoSender,
+		outbound.ReasonRepeatedText, outbound.ReasonUnfiled, outbound.ReasonLoop, outbound.ReasonServer, outbound.ReasonUnknown} {
+		if _, ok := messages["mailreason."+c]; !ok {
+			t.Errorf("mailreason.%s missing", c)
+		}
+	}
+	for _, p := range tickets.CannedPlaceholders {
+		if _, ok := messages["placeholder."+p.ID]; !ok {
+			t.Errorf("placeholder.%s missing", p.ID)
 		}
 	}
 	for k := range validationMessages {

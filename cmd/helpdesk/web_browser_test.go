@@ -162,7 +162,7 @@ func TestWebBrowserWalksTheManual(t *testing.T) {
 		chromedp.SendKeys(css("#reason"), "Pemindahan VPN ditangani bagian Jaringan"))
 	shot("10-transfer")
 	do("send transfer", chromedp.Click(css(`form[action$="/transfer"] button[type=submit]`)))
-	waitFor("transferred", hasText("Tiket berhasil ditransfer."))
+	waitFor("transferred", hasText("Tiket #"+num+" dialihkan ke Jaringan."))
 	shot("11-transfer-berhasil")
 	do("agent out", chromedp.Click(css(`form[action="/logout"] button`)))
 	waitFor("agent signed out", hasText("Anda telah keluar."))

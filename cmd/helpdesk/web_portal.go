@@ -20,6 +20,10 @@ type attView struct {
 	Name string
 	Size int64
 	URL  string
+	// Preview is "image" (shown as a thumbnail) or "pdf" (opened in the
+	// browser's viewer) when the file may be shown inline, at InlineURL.
+	Preview   string
+	InlineURL string
 }
 
 // entryView is a thread entry ready for a template.
@@ -28,6 +32,7 @@ type entryView struct {
 	Who  string
 	Text string // an event's translated line
 	Atts []attView
+	New  bool // written by someone else since the agent's page was loaded
 }
 
 // HTML is the entry's mail HTML. Only Entry.BodyHTML ever becomes
@@ -53,15 +58,25 @@ func (s *server) thread(r *http.Request, p *page, t *tickets.Ticket, withNotes b
 			v.Text = eventText(p, e)
 		}
 		inline := map[string]string{}
+		shown := shownContentIDs(v.BodyHTML)
 		for _, a := range e.Attachments {
 			u := "/attachments/" + strconv.FormatInt(a.ID, 10)
 			if guestToken != "" {
 				u += "?token=" + url.QueryEscape(guestToken)
 			}
-			v.Atts = append(v.Atts, attView{Name: a.Name, Size: a.Size, URL: u})
+			cid := strings.ToLower(strings.Trim(a.ContentID.String, "<>"))
 			if a.ContentID.Valid {
-				inline[strings.ToLower(a.ContentID.String)] = u
+				inline[cid] = u
 			}
+			if a.ContentID.Valid && shown[cid] {
+				// A pasted image, shown in the text: not listed again.
+				continue
+			}
+			av := attView{Name: a.Name, Size: a.Size, URL: u}
+			if av.Preview = previewKind(a.ContentType); av.Preview != "" {
+				av.InlineURL = inlineURL(u)
+			}
+			v.Atts = append(v.Atts, av)
 		}
 		v.BodyHTML = inlineImages(v.BodyHTML, inline)
 		out = append(out, v)
@@ -70,6 +85,30 @@ func (s *server) thread(r *http.Request, p *page, t *tickets.Ticket, withNotes b
 }
 
 var cidSrc = regexp.MustCompile(`(?i)\bsrc="cid:([^"]*)"`)
+
+// shownContentIDs are the parts a mail's HTML shows itself (its cid:
+// images), lower-cased.
+func shownContentIDs(body string) map[string]bool {
+	if !strings.Contains(body, "cid:") {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, m := range cidSrc.FindAllStringSubmatch(body, -1) {
+		id := html.UnescapeString(m[1])
+		if u, err := url.PathUnescape(id); err == nil {
+			id = u
+		}
+		out[strings.ToLower(strings.Trim(id, "<>"))] = true
+	}
+	return out
+}
+
+func inlineURL(u string) string {
+	if strings.Contains(u, "?") {
+		return u + "&inline=1"
+	}
+	return u + "?inline=1"
+}
 
 // inlineImages points the mail's cid: images (RFC 2392: a screenshot
 // pasted into the message) at their stored parts, which the same access
@@ -103,6 +142,13 @@ func eventText(p *page, e *tickets.Entry) string {
 		if d["forwarded_by"] != "" {
 			return p.T("ev.created_forwarded", d["forwarded_by"])
 		}
+		if d["taken_by"] != "" {
+			key := "ev.created_phone"
+			if d["source"] == tickets.SourceWalkin {
+				key = "ev.created_walkin"
+			}
+			return p.T(key, d["taken_by"])
+		}
 		return p.T("ev.created", who, p.T("source."+d["source"]))
 	case "claimed":
 		return p.T("ev.claimed", who)
@@ -118,12 +164,40 @@ func eventText(p *page, e *tickets.Entry) string {
 	case "priority":
 		return p.T("ev.priority", who, p.T("priority."+d["from"]), p.T("priority."+d["to"]))
 	case "transferred":
-		return p.T("ev.transferred", who, d["from"], d["to"], d["reason"])
+		switch {
+		case d["reason"] != "":
+			return p.T("ev.transferred", who, d["from"], d["to"], d["reason"])
+		case d["reason_note"] != "" && p.Agentside():
+			return p.T("ev.transferred_noted", who, d["from"], d["to"])
+		}
+		return p.T("ev.transferred_plain", who, d["from"], d["to"])
 	case "overdue":
 		return p.T("ev.overdue")
+	// Ticket tools (issue 12).
+	case "collaborator_added":
+		return p.T("ev.collaborator_added", who, personText(d))
+	case "collaborator_removed":
+		return p.T("ev.collaborator_removed", who, personText(d))
+	case "topic":
+		if d["from"] == "" {
+			return p.T("ev.topic_set", who, d["to"])
+		}
+		return p.T("ev.topic", who, d["from"], d["to"])
+	case "merged":
+		return p.T("ev.merged", who, d["from"])
+	case "merged_into":
+		return p.T("ev.merged_into", who, d["into"])
 	default:
 		return e.Body
 	}
+}
+
+// personText is an event's person: "Name <email>", or the address alone.
+func personText(d map[string]string) string {
+	if d["name"] != "" {
+		return d["name"] + " <" + d["email"] + ">"
+	}
+	return d["email"]
 }
 
 func (s *server) myTickets(w http.ResponseWriter, r *http.Request) {
@@ -263,6 +337,11 @@ func (s *server) portalTicket(w http.ResponseWriter, r *http.Request) {
 		s.webError(w, r, err)
 		return
 	}
+	if t.Number != r.PathValue("number") {
+		// The number of a ticket merged into this one.
+		http.Redirect(w, r, "/tickets/"+t.Number, http.StatusMovedPermanently)
+		return
+	}
 	s.showCitizenTicket(w, r, t, "", http.StatusOK, s.draftFor(r, "reply"))
 }
 
@@ -285,6 +364,17 @@ func (s *server) guestTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	// The token is in the URL: keep it out of Referer headers entirely.
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if t.Number != r.PathValue("number") {
+		// The link of a ticket merged into this one: on to this one's,
+		// with a link minted for it.
+		uid, err := s.store.GuestUser(s.guestViewer(tok), t)
+		if err != nil {
+			s.renderStatus(w, r, http.StatusNotFound, "err.token")
+			return
+		}
+		http.Redirect(w, r, "/t/"+t.Number+"?token="+url.QueryEscape(tickets.GuestToken(s.web.secret, t.Number, uid)), http.StatusSeeOther)
+		return
+	}
 	s.showCitizenTicket(w, r, t, tok, http.StatusOK, s.draftFor(r, "reply"))
 }
 
@@ -357,8 +447,10 @@ func (s *server) citizenReply(w http.ResponseWriter, r *http.Request, t *tickets
 }
 
 // attachment serves a file to whoever may see its ticket (notes' files to
-// agents only), always as a download: a browser must never render a
-// stranger's HTML or SVG as our page.
+// agents only), as a download: a browser must never render a stranger's
+// HTML or SVG as our page. With ?inline=1 a raster image or a PDF whose
+// bytes are what its type says is shown instead (previewable); anything
+// else is still a download.
 func (s *server) attachment(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -377,8 +469,16 @@ func (s *server) attachment(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := mime.ParseMediaType(ct); err != nil || strings.ContainsAny(ct, "\r\n") {
 		ct = "application/octet-stream"
 	}
+	disposition := contentDisposition(a.Name)
+	if r.URL.Query().Get("inline") == "1" {
+		if sniffed, ok := previewable(a.ContentType, data); ok {
+			ct, disposition = sniffed, "inline"+strings.TrimPrefix(disposition, "attachment")
+			// The file alone, nothing it could load or run.
+			h.Set("Content-Security-Policy", previewCSP(sniffed))
+		}
+	}
 	h.Set("Content-Type", ct)
-	h.Set("Content-Disposition", contentDisposition(a.Name))
+	h.Set("Content-Disposition", disposition)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(data)))
 	h.Set("Cache-Control", "private, no-store")

@@ -103,6 +103,8 @@ type page struct {
 	// names to make the ids of their inputs.
 	FieldLabels map[string]string
 	FieldPrefix string
+	// FlashArgs fill the flash's verbs (FlashText).
+	FlashArgs []string
 }
 
 // T translates key into the page's language; args fill %s/%d verbs.
@@ -123,6 +125,15 @@ func (p *page) TopicDesc(t tickets.Topic) string {
 		return en
 	}
 	return t.Description
+}
+
+// FlashText is the flash in the page's language.
+func (p *page) FlashText() string {
+	args := make([]any, len(p.FlashArgs))
+	for i, a := range p.FlashArgs {
+		args[i] = a
+	}
+	return p.T(p.Flash, args...)
 }
 
 // Err returns the translated error of a form field, "" when none.
@@ -177,7 +188,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request, title string) *
 		p.loc = loc
 	}
 	if w != nil {
-		p.Flash = s.takeFlash(w, r)
+		p.Flash, p.FlashArgs = s.takeFlash(w, r)
 	}
 	return p
 }

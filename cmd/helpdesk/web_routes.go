@@ -97,6 +97,23 @@ func (s *server) webRoutes() {
 	page("GET /admin/apikeys", s.requireAdmin(s.adminAPIKeys))
 	page("POST /admin/apikeys", s.requireAdmin(s.adminCreateAPIKey))
 	page("POST /admin/apikeys/{id}/revoke", s.requireAdmin(s.adminRevokeAPIKey))
+
+	// Ticket tools (issue 12).
+	page("GET /agent/tickets/new", s.requireAgent(s.callerForm))
+	upload("POST /agent/tickets/new", s.requireAgent(s.openForCaller))
+	page("POST /agent/tickets/{number}/collaborators", s.requireAgent(s.agentAddCollaborator))
+	page("POST /agent/tickets/{number}/collaborators/remove", s.requireAgent(s.agentRemoveCollaborator))
+	page("POST /agent/tickets/{number}/topic", s.requireAgent(s.agentTopic))
+	page("POST /agent/tickets/{number}/merge", s.requireAgent(s.agentMerge))
+	page("POST /agent/tickets/{number}/refers/add", s.requireAgent(s.agentAddSender))
+	upload("POST /agent/tickets/{number}/canned", s.requireAgent(s.agentInsertCanned))
+	page("POST /agent/tickets/{number}/presence", s.requireAgent(s.agentPresence))
+	page("POST /agent/tickets/{number}/leave", s.requireAgent(s.agentLeave))
+	page("POST /agent/account/signature", s.requireAgent(s.saveSignature))
+	page("GET /admin/canned", s.requireAdmin(s.adminCanned))
+	page("POST /admin/canned", s.requireAdmin(s.adminAddCanned))
+	page("POST /admin/canned/{id}", s.requireAdmin(s.adminUpdateCanned))
+	page("POST /admin/canned/{id}/delete", s.requireAdmin(s.adminDeleteCanned))
 }
 
 // staticHandler serves the stylesheet and script; they change only with

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -171,25 +172,39 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request, userID int64, ag
 
 // setFlash leaves a one-time notice for the next page (Post/Redirect/Get),
 // signed so that nobody can put words in the helpdesk's mouth by link.
-func (s *server) setFlash(w http.ResponseWriter, key string) {
-	http.SetCookie(w, s.web.cookie(cookieFlash, key+"."+s.web.mac("flash", key), 60))
+// args fill the translation's verbs ("#%s transferred to %s").
+func (s *server) setFlash(w http.ResponseWriter, key string, args ...string) {
+	v := key
+	if len(args) > 0 {
+		b, _ := json.Marshal(args)
+		v += "~" + base64.RawURLEncoding.EncodeToString(b)
+	}
+	http.SetCookie(w, s.web.cookie(cookieFlash, v+"."+s.web.mac("flash", v), 60))
 }
 
-func (s *server) takeFlash(w http.ResponseWriter, r *http.Request) string {
+func (s *server) takeFlash(w http.ResponseWriter, r *http.Request) (string, []string) {
 	c, err := r.Cookie(cookieFlash)
 	if err != nil {
-		return ""
+		return "", nil
 	}
 	http.SetCookie(w, s.web.cookie(cookieFlash, "", -1))
 	i := strings.LastIndexByte(c.Value, '.')
 	if i < 0 {
-		return ""
+		return "", nil
 	}
-	key, sig := c.Value[:i], c.Value[i+1:]
-	if !hmac.Equal([]byte(sig), []byte(s.web.mac("flash", key))) {
-		return ""
+	v, sig := c.Value[:i], c.Value[i+1:]
+	if !hmac.Equal([]byte(sig), []byte(s.web.mac("flash", v))) {
+		return "", nil
 	}
-	return key
+	key, enc, ok := strings.Cut(v, "~")
+	var args []string
+	if ok {
+		b, err := base64.RawURLEncoding.DecodeString(enc)
+		if err != nil || json.Unmarshal(b, &args) != nil {
+			return "", nil
+		}
+	}
+	return key, args
 }
 
 // redirect answers a POST with 303 to a GET.

@@ -181,3 +181,69 @@ function showProblems(box, problems, more) {
     });
   });
 })();
+
+// Ticket tools (issue 12): on an agent's ticket page, say who else has
+// the ticket open and what others wrote since it was loaded (a heartbeat
+// every ~20 s, answered with lines already in the page's language), and
+// fill the reply box from the canned responses. Without this script the
+// page says it once, when loaded, and the canned responses go in with
+// their "Insert" button.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.querySelector("[data-presence]");
+    if (box && window.fetch && window.URLSearchParams) {
+      var viewers = box.querySelector("[data-viewers]");
+      var news = box.querySelector("[data-news]");
+      var form = function () {
+        var f = new URLSearchParams();
+        f.set("csrf", box.getAttribute("data-csrf"));
+        f.set("seen", box.getAttribute("data-seen"));
+        return f;
+      };
+      var beat = function () {
+        if (document.hidden) return;
+        fetch(box.getAttribute("data-presence"), { method: "POST", body: form(), credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (d) {
+            if (!d) return;
+            viewers.textContent = d.viewers || "";
+            viewers.hidden = !d.viewers;
+            var list = news.querySelector("ul");
+            list.textContent = "";
+            (d["new"] || []).forEach(function (line) {
+              var li = document.createElement("li");
+              li.textContent = line;
+              list.appendChild(li);
+            });
+            news.hidden = !(d["new"] && d["new"].length);
+          })
+          .catch(function () {});
+      };
+      setInterval(beat, 20000);
+      document.addEventListener("visibilitychange", function () { if (!document.hidden) beat(); });
+      window.addEventListener("pagehide", function () {
+        if (navigator.sendBeacon) navigator.sendBeacon(box.getAttribute("data-leave"), form());
+      });
+    }
+
+    Array.prototype.forEach.call(document.querySelectorAll("[data-canned]"), function (c) {
+      var sel = c.querySelector("select");
+      var area = document.getElementById("message");
+      if (!sel || !area) return;
+      sel.addEventListener("change", function () {
+        var opt = sel.options[sel.selectedIndex];
+        var text = opt && opt.getAttribute("data-text");
+        if (!text) return;
+        var at = typeof area.selectionStart === "number" ? area.selectionStart : area.value.length;
+        var before = area.value.slice(0, at), after = area.value.slice(at);
+        if (before && !/\n\n$/.test(before)) before = before.replace(/\n*$/, "\n\n");
+        area.value = before + text + after;
+        var end = (before + text).length;
+        area.focus();
+        if (area.setSelectionRange) area.setSelectionRange(end, end);
+        sel.selectedIndex = 0;
+      });
+    });
+  });
+})();
