@@ -33,6 +33,9 @@ type notice struct {
 	// gets a copy of their own (Message-ID, progress link). Unset: To is
 	// the recipient alone.
 	hdrTo, hdrCc []tickets.Address
+	// thread, when set, is the ticket's Message-IDs so far, known to the
+	// change (a new ticket's one message): not looked up again.
+	thread *[]string
 }
 
 // participants is one notice per person taking part in t as a citizen
@@ -89,6 +92,11 @@ func (ob *Outbox) Hook(ctx context.Context, tx *tickets.Tx, c *tickets.Change) e
 	case tickets.ChangeOpened:
 		owner(TicketAutoresponse)
 		ns[0].suppress = c.NoReply
+		thread := []string{}
+		if c.Entry != nil && c.Entry.MessageID.Valid {
+			thread = append(thread, c.Entry.MessageID.String)
+		}
+		ns[0].thread = &thread
 		as, err := ob.o.Store.AgentsOfDepartment(ctx, tx, t.DepartmentID)
 		if err != nil {
 			return err
@@ -282,7 +290,9 @@ func (ob *Outbox) enqueue(ctx context.Context, tx *tickets.Tx, ns []notice) erro
 	}
 	// The thread so far, for References: one look-up for the change.
 	var threadIDs []string
-	if t := ns[0].ticket; t != nil {
+	if ns[0].thread != nil {
+		threadIDs = *ns[0].thread
+	} else if t := ns[0].ticket; t != nil {
 		if threadIDs, err = ob.o.Store.MessageIDsOf(ctx, tx, t.ID); err != nil {
 			return err
 		}
