@@ -28,6 +28,9 @@ type Opts struct {
 	// first (500), and SearchCap how many matches it sorts itself before
 	// it walks the tickets newest first instead (20 000); see Store.search.
 	SearchWindow, SearchCap int
+	// PeopleCap is how many people a search names by id before it checks
+	// each ticket's people instead (1000); see peopleMatch.
+	PeopleCap int
 }
 
 // Store is the domain's way into PostgreSQL.
@@ -46,6 +49,7 @@ type Store struct {
 
 	searchWindow int
 	searchCap    int
+	peopleCap    int
 	stmts        stmtCache
 }
 
@@ -66,6 +70,9 @@ func New(db *sqlx.DB, o Opts) *Store {
 	}
 	if s.searchCap = o.SearchCap; s.searchCap <= 0 {
 		s.searchCap = 20000
+	}
+	if s.peopleCap = o.PeopleCap; s.peopleCap <= 0 {
+		s.peopleCap = 1000
 	}
 	return s
 }

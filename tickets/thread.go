@@ -84,7 +84,13 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 		if err != nil {
 			return err
 		}
-		if _, err := s.prep(tx).ExecContext(ctx, `UPDATE tickets SET updated_at = $2, last_message_at = $2 WHERE id = $1`, t.ID, now); err != nil {
+		// Automated mail (an auto-reply) is no one waiting for an answer:
+		// it leaves last_message_at, the queue's "waiting for us".
+		upd := `UPDATE tickets SET updated_at = $2, last_message_at = $2 WHERE id = $1`
+		if p.Quiet {
+			upd = `UPDATE tickets SET updated_at = $2 WHERE id = $1`
+		}
+		if _, err := s.prep(tx).ExecContext(ctx, upd, t.ID, now); err != nil {
 			return err
 		}
 		if t.Status != StatusOpen && !p.Quiet {

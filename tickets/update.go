@@ -56,48 +56,11 @@ func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p
 	if !p.holds(t) {
 		return wrap("update", ErrChanged)
 	}
-	v := &ValidationError{}
-	p.Status = strings.ToLower(strings.TrimSpace(p.Status))
-	if p.Status != "" && !ValidStatus(p.Status) {
-		v.add("status", "must be open, resolved or closed")
-	}
-	p.Priority = strings.ToLower(strings.TrimSpace(p.Priority))
-	if p.Priority != "" && !ValidPriority(p.Priority) {
-		v.add("priority", "must be low, normal, high or emergency")
-	}
-	view := s.In(tx)
-	dept := &Department{ID: t.DepartmentID, Name: t.DepartmentName}
-	if p.DepartmentID != 0 {
-		if p.DepartmentID != t.DepartmentID {
-			d, err := view.DepartmentByID(ctx, p.DepartmentID)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				v.add("department", "no such department")
-			case err != nil:
-				return wrap("update", err)
-			default:
-				dept = d
-			}
-		}
-		p.Reason = strings.TrimSpace(p.Reason)
-		if p.Reason == "" {
-			v.add("reason", "a reason for the transfer is required")
-		}
-	}
-	var to *Agent
-	if p.Assign && p.AssigneeID != 0 {
-		to, err = view.AgentByID(ctx, p.AssigneeID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			v.add("assignee", "no such agent")
-		case err != nil:
-			return wrap("update", err)
-		case !to.Active || !to.CanSeeDepartment(dept.ID):
-			v.add("assignee", to.Name+" cannot work tickets of "+dept.Name)
-		}
-	}
-	if err := v.err(); err != nil {
+	dept, to, err := s.checkPatch(ctx, tx, t, &p)
+	if ve := (*ValidationError)(nil); errors.As(err, &ve) {
 		return err
+	} else if err != nil {
+		return wrap("update", err)
 	}
 
 	if dept.ID != t.DepartmentID {
@@ -127,6 +90,60 @@ func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p
 		}
 	}
 	return nil
+}
+
+// checkPatch validates p, normalizing it, for ticket t (nil: for any
+// ticket, before a bulk change reads them), and returns the department
+// the ticket will be in (nil when t is nil and there is no transfer) and
+// the new assignee. Every field is checked before anything changes.
+func (s *Store) checkPatch(ctx context.Context, q queryer, t *Ticket, p *Patch) (*Department, *Agent, error) {
+	v := &ValidationError{}
+	p.Status = strings.ToLower(strings.TrimSpace(p.Status))
+	if p.Status != "" && !ValidStatus(p.Status) {
+		v.add("status", "must be open, resolved or closed")
+	}
+	p.Priority = strings.ToLower(strings.TrimSpace(p.Priority))
+	if p.Priority != "" && !ValidPriority(p.Priority) {
+		v.add("priority", "must be low, normal, high or emergency")
+	}
+	view := View{s, q}
+	var dept *Department
+	if t != nil {
+		dept = &Department{ID: t.DepartmentID, Name: t.DepartmentName}
+	}
+	if p.DepartmentID != 0 {
+		if t == nil || p.DepartmentID != t.DepartmentID {
+			d, err := view.DepartmentByID(ctx, p.DepartmentID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				v.add("department", "no such department")
+			case err != nil:
+				return nil, nil, err
+			default:
+				dept = d
+			}
+		}
+		p.Reason = strings.TrimSpace(p.Reason)
+		if p.Reason == "" {
+			v.add("reason", "a reason for the transfer is required")
+		}
+	}
+	var to *Agent
+	if p.Assign && p.AssigneeID != 0 {
+		var err error
+		to, err = view.AgentByID(ctx, p.AssigneeID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			v.add("assignee", "no such agent")
+		case err != nil:
+			return nil, nil, err
+		case dept == nil && !to.Active:
+			v.add("assignee", "no such agent")
+		case dept != nil && (!to.Active || !to.CanSeeDepartment(dept.ID)):
+			v.add("assignee", to.Name+" cannot work tickets of "+dept.Name)
+		}
+	}
+	return dept, to, v.err()
 }
 
 // holds reports whether the patch's preconditions hold for t, locked.
