@@ -310,8 +310,6 @@ func (s *Store) listIDs(ctx context.Context, tx *sqlx.Tx, f Filter) ([]int64, er
 	srt := f.Sort.orDefault()
 	limit, offset := f.PerPage+1, (f.Page-1)*f.PerPage
 	page := fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", srt.orderBy(), limit, offset)
-	var ids []int64 // (sqlx appends to the slice it scans into)
-
 	// Filters that pick few tickets (an owner's, an assignee's) leave the
 	// plan to PostgreSQL: all of them are read and sorted.
 	if f.OwnerID != 0 || f.AssigneeID != 0 {
@@ -325,12 +323,13 @@ func (s *Store) listIDs(ctx context.Context, tx *sqlx.Tx, f Filter) ([]int64, er
 		if len(match) > 0 {
 			flat = append(flat, "("+strings.Join(match, " OR ")+")")
 		}
+		var ids []int64
 		err := tx.SelectContext(ctx, &ids, "SELECT t.id FROM (SELECT "+walkColumns+nameColumn(srt)+" FROM tickets t"+nameJoin(srt)+
 			whereClause(flat)+") t"+page, args...)
 		return ids, err
 	}
 	w := &walk{depts: depts, statuses: statuses, where: where, sort: srt}
-	if depts == nil && srt.Key != SortUpdated && srt.Key != SortStatus {
+	if depts == nil && srt.Key != SortUpdated && srt.Key != SortStatus && srt.Key != SortAssignee {
 		// These orders have indexes per department only.
 		if err := tx.SelectContext(ctx, &w.depts, `SELECT id FROM departments ORDER BY id`); err != nil {
 			return nil, err
@@ -343,9 +342,10 @@ func (s *Store) listIDs(ctx context.Context, tx *sqlx.Tx, f Filter) ([]int64, er
 		if _, err := tx.ExecContext(ctx, walkSettings); err != nil {
 			return nil, err
 		}
-		err := tx.SelectContext(ctx, &ids, "SELECT t.id FROM "+w.rows(limit+offset, false, "")+" t"+page, args...)
-		return ids, err
+		w.args = args
+		return pageOf(w.ids(ctx, tx, limit+offset, "", 0))(offset)
 	}
+	w.args = args
 	return s.search(ctx, tx, searchPlan{walk: w, flat: where, depts: depts, status: f.Status, match: "(" + strings.Join(match, " OR ") + ")",
 		gin: !peopleEach, args: args, limit: limit, offset: offset})
 }
@@ -415,11 +415,11 @@ func (s *Store) search(ctx context.Context, tx *sqlx.Tx, p searchPlan) ([]int64,
 	}
 	srt := p.walk.sort
 	page := fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", srt.orderBy(), p.limit, p.offset)
-	var ids []int64 // (sqlx appends to the slice it scans into)
 	if err := set(`SET LOCAL work_mem = '32MB'; ` + walkSettings); err != nil {
 		return nil, err
 	}
-	if err := tx.SelectContext(ctx, &ids, "SELECT t.id FROM "+p.walk.rows(s.searchWindow, true, "")+" t WHERE "+p.match+page, p.args...); err != nil {
+	ids, err := pageOf(p.walk.ids(ctx, tx, p.limit+p.offset, p.match, s.searchWindow))(p.offset)
+	if err != nil {
 		return nil, err
 	}
 	if len(ids) == p.limit {
@@ -458,9 +458,17 @@ func (s *Store) search(ctx context.Context, tx *sqlx.Tx, p searchPlan) ([]int64,
 	if err := set(`SET LOCAL enable_indexscan = on; ` + walkSettings); err != nil {
 		return nil, err
 	}
-	ids = nil
-	err := tx.SelectContext(ctx, &ids, "SELECT t.id FROM "+p.walk.rows(p.limit+p.offset, false, p.match)+" t"+page, p.args...)
-	return ids, err
+	return pageOf(p.walk.ids(ctx, tx, p.limit+p.offset, p.match, 0))(p.offset)
+}
+
+// pageOf cuts the first offset ids off a walk's result.
+func pageOf(ids []int64, err error) func(offset int) ([]int64, error) {
+	return func(offset int) ([]int64, error) {
+		if err != nil || offset >= len(ids) {
+			return nil, err
+		}
+		return ids[offset:], nil
+	}
 }
 
 // searchQuery matches words stemmed as Indonesian or as written (names,

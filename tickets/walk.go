@@ -1,8 +1,12 @@
 package tickets
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/lib/pq"
 )
 
 // A walk lists tickets in a sort's order by walking indexes instead of
@@ -14,16 +18,18 @@ import (
 // walks rather than one walk filtered, which an index cannot give in
 // order.
 //
-// Two sorts have no index of their own: by status, the walks per status
-// are read in turn (each newest first, limited to the page's end); by
-// assignee, the walks per agent, in the order of their names, then the
-// unassigned tickets.
+// Two orders no index gives: by status, and by the assignee's name. They
+// are groups read in turn, from here, each group newest first: the
+// statuses in their order; each agent's tickets (tickets_queue_assignee_idx)
+// in the order of the names, then the unassigned ones. Reading stops when
+// the page is full, so a page reads a group or two, not every agent's.
 type walk struct {
 	depts    []int    // one walk per department; nil: no department in the index
 	statuses []string // one walk per status; nil: no status in the index
 	// where holds the other conditions, checked on each walk's rows.
 	where []string
 	sort  Sort
+	args  []any // of where and of the matches given to ids
 }
 
 // allStatuses is every status, for walks that need one per status.
@@ -75,47 +81,141 @@ func (w *walk) branches(depts []int, statuses []string, cols, order string, n in
 	return strings.Join(out, " UNION ALL ")
 }
 
-// newest is the order within a status or an agent's tickets.
+// newest is the order within a group (a status, an agent's tickets).
 const newest = "t.updated_at DESC, t.id DESC"
 
+// grouped reports whether the walk's order is groups read in turn.
+func (w *walk) grouped() bool {
+	k := w.sort.orDefault().Key
+	return k == SortStatus || k == SortAssignee
+}
+
 // rows returns a derived table of the walk's first n tickets in order,
-// with walkColumns (and search when withSearch, aname for SortAssignee).
-// match, when not "", is a further condition on each walk's rows.
+// with walkColumns (and search when withSearch), for the orders an index
+// gives. match, when not "", is a further condition on each walk's rows.
 func (w *walk) rows(n int, withSearch bool, match string) string {
-	cols := walkColumns
-	if withSearch {
-		cols += ", t.search"
-	}
 	var extra []string
 	if match != "" {
 		extra = append(extra, match)
 	}
 	s := w.sort.orDefault()
-	order := s.orderBy()
-	var union string
-	switch s.Key {
-	case SortStatus:
-		// Each status's walks newest first, read in turn.
-		union = w.branches(w.depts, orStatuses(w.statuses), cols, newest, n, extra...)
-	case SortAssignee:
-		// Each agent's tickets newest first, then the unassigned ones,
-		// merged in the order of the names. Every agent is asked, also
-		// those of other departments: a ticket may keep an assignee who
-		// has since moved.
-		mine := w.branches(w.depts, orStatuses(w.statuses), cols, newest, n, append([]string{"t.assignee_id = a.id"}, extra...)...)
-		none := w.branches(w.depts, orStatuses(w.statuses), cols, newest, n, append([]string{"t.assignee_id IS NULL"}, extra...)...)
-		union = fmt.Sprintf("SELECT x.*, a.name AS aname FROM agents a CROSS JOIN LATERAL (SELECT * FROM (%s) t ORDER BY %s LIMIT %d) x"+
-			" UNION ALL SELECT x.*, NULL AS aname FROM (SELECT * FROM (%s) t ORDER BY %s LIMIT %d) x", mine, newest, n, none, newest, n)
-	default:
-		statuses := w.statuses
-		if s.Key != SortUpdated || w.depts != nil {
-			// Only updated_at has indexes without the department and
-			// status (0001, 0008); the other orders merge a walk per pair.
-			statuses = orStatuses(statuses)
-		}
-		union = w.branches(w.depts, statuses, cols, order, n, extra...)
+	statuses := w.statuses
+	if s.Key != SortUpdated || w.depts != nil {
+		// Only updated_at has indexes without the department and status
+		// (0001, 0008); the other orders merge a walk per pair.
+		statuses = orStatuses(statuses)
 	}
-	return fmt.Sprintf("(SELECT * FROM (%s) t ORDER BY %s LIMIT %d)", union, order, n)
+	order := s.orderBy()
+	return fmt.Sprintf("(SELECT * FROM (%s) t ORDER BY %s LIMIT %d)",
+		w.branches(w.depts, statuses, columns(withSearch), order, n, extra...), order, n)
+}
+
+func columns(withSearch bool) string {
+	if withSearch {
+		return walkColumns + ", t.search"
+	}
+	return walkColumns
+}
+
+// group is one part of a grouped order: its statuses and its condition.
+type group struct {
+	statuses []string
+	cond     string
+}
+
+// groups returns the walk's groups in order.
+func (w *walk) groups(ctx context.Context, q queryer) ([]group, error) {
+	s := w.sort.orDefault()
+	var gs []group
+	if s.Key == SortStatus {
+		for _, st := range orStatuses(w.statuses) {
+			gs = append(gs, group{statuses: []string{st}})
+		}
+		if s.Desc {
+			slices.Reverse(gs)
+		}
+		return gs, nil
+	}
+	// Every agent, also those of other departments or no longer active:
+	// a ticket may keep an assignee who has since moved.
+	var agents []int
+	if err := q.SelectContext(ctx, &agents, `SELECT id FROM agents ORDER BY name, id`); err != nil {
+		return nil, err
+	}
+	for _, a := range agents {
+		gs = append(gs, group{statuses: orStatuses(w.statuses), cond: fmt.Sprintf("t.assignee_id = %d", a)})
+	}
+	gs = append(gs, group{statuses: orStatuses(w.statuses), cond: "t.assignee_id IS NULL"})
+	if s.Desc {
+		slices.Reverse(gs)
+	}
+	return gs, nil
+}
+
+// ids returns the first n tickets of the walk in order that match (all
+// of them when match is ""); with within > 0, only those among the walk's
+// first within tickets (a search's window).
+func (w *walk) ids(ctx context.Context, q queryer, n int, match string, within int) ([]int64, error) {
+	var out []int64 // (sqlx appends to the slice it scans into)
+	if !w.grouped() {
+		var err error
+		if within > 0 {
+			err = q.SelectContext(ctx, &out, fmt.Sprintf("SELECT t.id FROM %s t WHERE %s ORDER BY %s LIMIT %d",
+				w.rows(within, true, ""), match, w.sort.orderBy(), n), w.args...)
+		} else {
+			err = q.SelectContext(ctx, &out, fmt.Sprintf("SELECT t.id FROM %s t ORDER BY %s LIMIT %d",
+				w.rows(n, false, match), w.sort.orderBy(), n), w.args...)
+		}
+		return out, err
+	}
+	gs, err := w.groups(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		if len(out) >= n {
+			break
+		}
+		if within <= 0 {
+			var extra []string
+			if match != "" {
+				extra = append(extra, match)
+			}
+			if g.cond != "" {
+				extra = append(extra, g.cond)
+			}
+			var got []int64
+			if err := q.SelectContext(ctx, &got, fmt.Sprintf("SELECT t.id FROM (%s) t ORDER BY %s LIMIT %d",
+				w.branches(w.depts, g.statuses, walkColumns, newest, n-len(out), extra...), newest, n-len(out)), w.args...); err != nil {
+				return nil, err
+			}
+			out = append(out, got...)
+			continue
+		}
+		// The window: how many of the group's tickets it holds, and
+		// which of those match.
+		var extra []string
+		if g.cond != "" {
+			extra = append(extra, g.cond)
+		}
+		var got struct {
+			Walked int           `db:"walked"`
+			IDs    pq.Int64Array `db:"ids"`
+		}
+		if err := q.GetContext(ctx, &got, fmt.Sprintf(`SELECT count(*) AS walked, coalesce(array_agg(t.id ORDER BY %s) FILTER (WHERE %s), '{}') AS ids
+			FROM (SELECT * FROM (%s) t ORDER BY %s LIMIT %d) t`, newest, match,
+			w.branches(w.depts, g.statuses, columns(true), newest, within, extra...), newest, within), w.args...); err != nil {
+			return nil, err
+		}
+		out = append(out, got.IDs...)
+		if within -= got.Walked; within <= 0 {
+			break
+		}
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out, nil
 }
 
 func orStatuses(ss []string) []string {
