@@ -371,7 +371,11 @@ func (s *server) agentBulk(w http.ResponseWriter, r *http.Request) {
 			res.More++
 			continue
 		}
-		res.Failed = append(res.Failed, []string{o.Number, s.bulkReason(r, lang, o.Err)})
+		n := o.Number
+		if rs := []rune(n); len(rs) > 12 { // typed by hand or forged: the cookie must stay small
+			n = string(rs[:12]) + "…"
+		}
+		res.Failed = append(res.Failed, []string{n, s.bulkReason(r, lang, o.Err)})
 	}
 	s.setBulkResult(w, &res)
 	redirect(w, r, back)
