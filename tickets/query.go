@@ -234,7 +234,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 		return nil, false, wrap("list", err)
 	}
 	var ts []Ticket
-	if err := tx.SelectContext(ctx, &ts, "SELECT "+ticketColumns+ticketFrom+" WHERE t.id = ANY($1)", pq.Array(ids)); err != nil {
+	if err := s.prep(tx).SelectContext(ctx, &ts, "SELECT "+ticketColumns+ticketFrom+" WHERE t.id = ANY($1)", pq.Array(ids)); err != nil {
 		return nil, false, wrap("list", err)
 	}
 	pos := make(map[int64]int, len(ids))
