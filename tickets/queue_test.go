@@ -302,6 +302,14 @@ func TestTabCountsCountWhatTheAgentSees(t *testing.T) {
 			}
 		}
 	}
+	// Past the cap, a count stops.
+	if _, err := db.Exec(`INSERT INTO tickets (number, subject, department_id, owner_id, source)
+		SELECT (300000 + g)::text, 'Aduan', $1, (SELECT min(id) FROM users), 'web' FROM generate_series(1, $2::int) g`, data, tickets.CountCap+5); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.TabCounts(ctx, budi, data); got[tickets.TabOpen] != tickets.CountCap || got[tickets.TabUnassigned] != tickets.CountCap {
+		t.Errorf("counts past the cap: %v", got)
+	}
 	ana, _ := s.AgentByEmail(ctx, "ana@kemsos.go.id")
 	if got, _ := s.TabCounts(ctx, ana, data); len(got) != 0 && got[tickets.TabOpen] != 0 {
 		t.Errorf("counts of a department ana does not see: %v", got)
