@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/lib/pq"
 )
 
 //go:embed *.sql
@@ -169,4 +171,24 @@ func Version(ctx context.Context, db *sql.DB) (int, error) {
 		return 0, nil
 	}
 	return v, err
+}
+
+// UpToDate reports whether every migration this binary knows is applied:
+// the newest alone is not enough, a file numbered below it (from a branch
+// merged later) may still be missing.
+func UpToDate(ctx context.Context, db *sql.DB) (bool, error) {
+	ms, err := All()
+	if err != nil {
+		return false, err
+	}
+	versions := make([]int64, len(ms))
+	for i, m := range ms {
+		versions[i] = int64(m.Version)
+	}
+	var n int
+	err = db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ANY($1)`, pq.Array(versions)).Scan(&n)
+	if err != nil && strings.Contains(err.Error(), "does not exist") {
+		return len(ms) == 0, nil
+	}
+	return n == len(ms), err
 }

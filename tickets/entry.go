@@ -35,14 +35,17 @@ type newEntry struct {
 	// in the same UPDATE that indexes the entry: a ticket row rewritten
 	// once per message, not twice.
 	Touch bool
+	// Automated is a touching message nobody waits an answer to (an
+	// auto-reply): it leaves last_message_at, the queue's "waiting for us".
+	Automated bool
 }
 
 // indexEntry adds an entry's text to its ticket's search vector, which
 // stops growing at 20 000 lexemes (far below tsvector's 1 MB limit; the
 // first pages of a thread are what people search for), and with $3 also
-// touches the ticket.
+// touches the ticket ($5: automated mail, not a message waiting for us).
 var indexEntry = `UPDATE tickets SET search = CASE WHEN $2 <> '' AND length(search) < 20000 THEN search || ` + fmt.Sprintf(searchVector, 2, 2) + ` ELSE search END,
-	updated_at = CASE WHEN $3 THEN $4 ELSE updated_at END, last_message_at = CASE WHEN $3 THEN $4 ELSE last_message_at END
+	updated_at = CASE WHEN $3 THEN $4 ELSE updated_at END, last_message_at = CASE WHEN $3 AND NOT $5 THEN $4 ELSE last_message_at END
 	WHERE id = $1`
 
 // insertEntry writes an entry with its attachments, records its Message-ID
@@ -106,7 +109,7 @@ func (s *Store) insertEntry(ctx context.Context, tx *Tx, n newEntry) (*Entry, er
 		text = e.Body
 	}
 	if text != "" || n.Touch {
-		if _, err := s.prep(tx).ExecContext(ctx, indexEntry, n.TicketID, text, n.Touch, n.At); err != nil {
+		if _, err := s.prep(tx).ExecContext(ctx, indexEntry, n.TicketID, text, n.Touch, n.At, n.Automated); err != nil {
 			return nil, fmt.Errorf("index entry: %w", err)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -152,9 +151,12 @@ type Filter struct {
 	Unassigned bool
 	Overdue    bool
 	OwnerID    int64 // the owner's or a collaborator's tickets
-	Query      string
-	Page       int // 1-based
-	PerPage    int
+	// Query searches the words of subjects and threads, a ticket number,
+	// and the people taking part: names, addresses, domains, phones.
+	Query   string
+	Sort    Sort
+	Page    int // 1-based
+	PerPage int
 }
 
 // Limits of a search: websearch_to_tsquery's work and the index's grow
@@ -168,6 +170,7 @@ const (
 const (
 	MsgSearchTooLong = "the search is too long"
 	MsgSearchInvalid = "the search contains characters that cannot be searched for"
+	MsgSortInvalid   = "no such column to sort by"
 )
 
 func (f *Filter) validate() error {
@@ -184,11 +187,15 @@ func (f *Filter) validate() error {
 	case utf8.RuneCountInString(q) > MaxSearchLength || len(strings.Fields(q)) > MaxSearchTerms:
 		v.add("q", MsgSearchTooLong)
 	}
+	if !ValidSortKey(f.Sort.Key) {
+		v.add("sort", MsgSortInvalid)
+	}
 	return v.err()
 }
 
-// List returns a page of tickets, newest update first, and whether there is
-// a next page.
+// List returns a page of tickets in the filter's order (the newest update
+// first unless told) and whether there is a next page. Every listing runs
+// in one read-only snapshot.
 func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 	if err := f.validate(); err != nil {
 		return nil, false, err
@@ -199,28 +206,81 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 			return nil, false, nil
 		}
 	}
-	// A merged ticket's stub is no ticket of its own any more.
-	where := []string{"t.merged_into IS NULL"}
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, false, wrap("list", err)
+	}
+	defer tx.Rollback()
+	// A plan steered by enable_* settings costs 10¹⁰ on paper, which
+	// would have it compiled (JIT) for a second before it runs for a
+	// millisecond.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+		return nil, false, wrap("list", err)
+	}
+	ids, err := s.listIDs(ctx, tx, f)
+	if err != nil {
+		return nil, false, wrap("list", err)
+	}
+	more := len(ids) > f.PerPage
+	if more {
+		ids = ids[:f.PerPage]
+	}
+	if len(ids) == 0 {
+		return nil, false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = on; SET LOCAL enable_sort = on`); err != nil {
+		return nil, false, wrap("list", err)
+	}
+	var ts []Ticket
+	if err := s.prep(tx).SelectContext(ctx, &ts, "SELECT "+ticketColumns+ticketFrom+" WHERE t.id = ANY($1)", pq.Array(ids)); err != nil {
+		return nil, false, wrap("list", err)
+	}
+	pos := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	sort.Slice(ts, func(i, j int) bool { return pos[ts[i].ID] < pos[ts[j].ID] })
+	return ts, more, nil
+}
+
+// listIDs returns the ids of the page and one more, in order.
+func (s *Store) listIDs(ctx context.Context, tx *sqlx.Tx, f Filter) ([]int64, error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
+	// The departments, as ids: each is a walk of its own.
+	depts := f.Departments
+	if f.DepartmentID != 0 || f.Department != "" {
+		id := f.DepartmentID
+		if f.Department != "" {
+			var named int
+			err := tx.GetContext(ctx, &named, `SELECT id FROM departments WHERE lower(name) = lower($1)`, strings.TrimSpace(f.Department))
+			if errors.Is(err, sql.ErrNoRows) || err == nil && id != 0 && named != id {
+				return nil, nil
+			} else if err != nil {
+				return nil, err
+			}
+			id = named
+		}
+		if depts != nil && !slices.Contains(depts, id) {
+			return nil, nil
+		}
+		depts = []int{id}
+	}
+	var statuses []string
 	if f.Status != "" {
-		where = append(where, "t.status = "+arg(f.Status))
+		statuses = []string{f.Status}
 	}
-	if f.DepartmentID != 0 {
-		where = append(where, "t.department_id = "+arg(f.DepartmentID))
-	}
-	if f.Department != "" {
-		where = append(where, "t.department_id = (SELECT id FROM departments WHERE lower(name) = lower("+arg(f.Department)+"))")
-	}
-	var unordered []string       // filters no index gives in update order
-	if len(f.Departments) == 1 { // = lets an index give the order; ANY does not
-		where = append(where, "t.department_id = "+arg(f.Departments[0]))
-	} else if f.Departments != nil {
-		unordered = append(unordered, "t.department_id = ANY("+arg(pq.Array(f.Departments))+")")
-	}
+	// A merged ticket's stub is no ticket of its own any more.
+	where := []string{"t.merged_into IS NULL"}
 	if f.TopicID != 0 {
 		where = append(where, "t.topic_id = "+arg(f.TopicID))
 	}
@@ -237,47 +297,81 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Ticket, bool, error) {
 		p := arg(f.OwnerID)
 		where = append(where, "(t.owner_id = "+p+" OR EXISTS (SELECT 1 FROM ticket_collaborators c WHERE c.ticket_id = t.id AND c.user_id = "+p+"))")
 	}
-	match := ""
+	var match []string
+	peopleEach := false // people checked row by row: no GIN plan
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if n := strings.TrimPrefix(q, "#"); isTicketNumber(n) {
-			match = "(t.number = " + arg(n) + " OR t.search @@ " + searchQuery(arg(q)) + ")"
-		} else {
-			match = "t.search @@ " + searchQuery(arg(q))
+			match = append(match, "t.number = "+arg(n))
+		}
+		match = append(match, "t.search @@ "+searchQuery(arg(q)))
+		people, each, err := s.peopleMatch(ctx, tx, q, arg)
+		if err != nil {
+			return nil, err
+		}
+		if people != "" {
+			match, peopleEach = append(match, people), each
 		}
 	}
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
-	// Filters that pick few tickets (an owner, a topic, an assignee) leave
-	// the plan to PostgreSQL; a search across whole queues plans itself.
-	broad := f.OwnerID == 0 && f.TopicID == 0 && f.AssigneeID == 0 && !f.Unassigned && !f.Overdue
-	var ts []Ticket
-	var err error
-	if match != "" && broad {
-		ts, err = s.search(ctx, searchPlan{filters: where, unordered: unordered, match: match, args: args,
-			limit: f.PerPage + 1, offset: (f.Page - 1) * f.PerPage})
-	} else {
-		where = append(where, unordered...)
-		if match != "" {
-			where = append(where, match)
+	srt := f.Sort.orDefault()
+	limit, offset := f.PerPage+1, (f.Page-1)*f.PerPage
+	page := fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", srt.orderBy(), limit, offset)
+	// Filters that pick few tickets (an owner's, an assignee's) leave the
+	// plan to PostgreSQL: all of them are read and sorted.
+	if f.OwnerID != 0 || f.AssigneeID != 0 {
+		flat := where
+		if depts != nil {
+			flat = append(flat, "t.department_id = ANY("+arg(pq.Array(depts))+"::int[])")
 		}
-		err = s.db.SelectContext(ctx, &ts, "SELECT "+ticketColumns+ticketFrom+whereClause(where)+
-			fmt.Sprintf(newestFirst+" LIMIT %d OFFSET %d", f.PerPage+1, (f.Page-1)*f.PerPage), args...)
+		if f.Status != "" {
+			flat = append(flat, "t.status = "+arg(f.Status))
+		}
+		if len(match) > 0 {
+			flat = append(flat, "("+strings.Join(match, " OR ")+")")
+		}
+		var ids []int64
+		err := tx.SelectContext(ctx, &ids, "SELECT t.id FROM (SELECT "+walkColumns+nameColumn(srt)+" FROM tickets t"+nameJoin(srt)+
+			whereClause(flat)+") t"+page, args...)
+		return ids, err
 	}
-	if err != nil {
-		return nil, false, wrap("list", err)
+	w := &walk{depts: depts, statuses: statuses, where: where, sort: srt}
+	if depts == nil && srt.Key != SortUpdated && srt.Key != SortStatus && srt.Key != SortAssignee {
+		// These orders have indexes per department only.
+		if err := tx.SelectContext(ctx, &w.depts, `SELECT id FROM departments ORDER BY id`); err != nil {
+			return nil, err
+		}
 	}
-	more := len(ts) > f.PerPage
-	if more {
-		ts = ts[:f.PerPage]
+	if len(match) == 0 {
+		// The walks, as walks: the planner, pricing each walk's random
+		// reads of the heap, would rather read a whole agent's or
+		// status's tickets and sort them (300 ms at a million).
+		if _, err := tx.ExecContext(ctx, walkSettings); err != nil {
+			return nil, err
+		}
+		w.args = args
+		return pageOf(w.ids(ctx, tx, limit+offset, "", 0))(offset)
 	}
-	return ts, more, nil
+	w.args = args
+	return s.search(ctx, tx, searchPlan{walk: w, flat: where, depts: depts, status: f.Status, match: "(" + strings.Join(match, " OR ") + ")",
+		gin: !peopleEach, args: args, limit: limit, offset: offset})
 }
 
-const newestFirst = " ORDER BY t.updated_at DESC, t.id DESC"
+// walkSettings make PostgreSQL walk indexes in order, as a walk means.
+const walkSettings = `SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off`
+
+// nameColumn and nameJoin add the assignee's name for the sort by assignee.
+func nameColumn(s Sort) string {
+	if s.needsName() {
+		return ", a.name AS aname"
+	}
+	return ""
+}
+
+func nameJoin(s Sort) string {
+	if s.needsName() {
+		return " LEFT JOIN agents a ON a.id = t.assignee_id"
+	}
+	return ""
+}
 
 func whereClause(where []string) string {
 	if len(where) == 0 {
@@ -286,13 +380,18 @@ func whereClause(where []string) string {
 	return " WHERE " + strings.Join(where, " AND ")
 }
 
-// searchPlan is a full-text listing: its filters (those an index gives in
-// update order, and the others), the word match, and the page.
+// searchPlan is a full-text listing: the walk of its queue (see walk),
+// the same filters flat (where, the departments and the status), the
+// match, and the page.
 type searchPlan struct {
-	filters, unordered []string
-	match              string
-	args               []any
-	limit, offset      int
+	walk          *walk
+	flat          []string
+	depts         []int
+	status        string
+	match         string
+	gin           bool // the match can be read from indexes alone
+	args          []any
+	limit, offset int
 }
 
 // search runs a full-text listing on a plan chosen here rather than by the
@@ -301,78 +400,80 @@ type searchPlan struct {
 // (seconds), or walked every ticket looking for a rare one. The cost of
 // each way is known here, so they are tried cheapest first:
 //
-//  1. the newest Opts.SearchWindow tickets of the queue, walked through an
-//     ordered index: enough for a page when the words are common (an
-//     agent of several departments gets four times the window over the
-//     status queue, their departments picked out of it);
-//  2. every match through the GIN index, when there are at most
-//     Opts.SearchCap of them, sorted here;
-//  3. otherwise the queue walked newest first until the page is full,
-//     which more than SearchCap matches make quick.
+//  1. the first Opts.SearchWindow tickets of the queue in the listing's
+//     order, walked through ordered indexes (see walk): enough for a page
+//     when the words are common;
+//  2. every match through the indexes of the match (the GIN index of the
+//     words, the ticket number, the owners' and collaborators' ids of the
+//     people named), when there are at most Opts.SearchCap of them,
+//     sorted then;
+//  3. otherwise the queue walked in order until the page is full, which
+//     more than SearchCap matches make quick.
 //
-// Only the page's ids come out of these; their rows are fetched last.
-func (s *Store) search(ctx context.Context, p searchPlan) ([]Ticket, error) {
-	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
+// Everything outside the window comes after all of it, so the matches
+// inside are exactly the first ones, whatever the order. Only the page's
+// ids come out of these; their rows are fetched last.
+func (s *Store) search(ctx context.Context, tx *sqlx.Tx, p searchPlan) ([]int64, error) {
 	set := func(settings string) error {
 		_, err := tx.ExecContext(ctx, settings)
 		return err
 	}
-	all := whereClause(slices.Concat(p.filters, p.unordered, []string{p.match}))
-	page := fmt.Sprintf(newestFirst+" LIMIT %d OFFSET %d", p.limit, p.offset)
-	var ids []int64 // (sqlx appends to the slice it scans into)
-	if err := set(`SET LOCAL work_mem = '32MB'; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`); err != nil {
+	srt := p.walk.sort
+	page := fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", srt.orderBy(), p.limit, p.offset)
+	if err := set(`SET LOCAL work_mem = '32MB'; ` + walkSettings); err != nil {
 		return nil, err
 	}
-	// Everything outside the window is older than all of it, so the
-	// matches inside are exactly the newest ones, however they are picked.
-	window := s.searchWindow
-	if len(p.unordered) > 0 {
-		window *= 4
-	}
-	err = tx.SelectContext(ctx, &ids, fmt.Sprintf("SELECT t.id FROM (SELECT t.id, t.number, t.search, t.updated_at, t.department_id FROM tickets t%s%s LIMIT %d) t%s%s",
-		whereClause(p.filters), newestFirst, window, whereClause(slices.Concat(p.unordered, []string{p.match})), page), p.args...)
+	ids, err := pageOf(p.walk.ids(ctx, tx, p.limit+p.offset, p.match, s.searchWindow))(p.offset)
 	if err != nil {
 		return nil, err
 	}
-	if len(ids) < p.limit {
-		ids = nil
-		if err := set(`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = on`); err != nil {
+	if len(ids) == p.limit {
+		return ids, nil
+	}
+	if p.gin {
+		if err := set(`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = on; SET LOCAL enable_sort = on`); err != nil {
 			return nil, err
 		}
-		var matches []struct {
-			ID      int64     `db:"id"`
-			Updated time.Time `db:"updated_at"`
+		// The department and the status are checked on each match, never
+		// used to find them: the planner, trusting a guess of how many
+		// tickets have the words, would AND the match with the bitmap of
+		// a whole department (400 000 entries, 200 ms).
+		flat := append([]string{}, p.flat...)
+		if p.depts != nil {
+			flat = append(flat, fmt.Sprintf("t.department_id + 0 = ANY('{%s}'::int[])", joinInts(p.depts)))
 		}
-		if err := tx.SelectContext(ctx, &matches, fmt.Sprintf("SELECT t.id, t.updated_at FROM tickets t%s LIMIT %d", all, s.searchCap+1), p.args...); err != nil {
+		if p.status != "" {
+			flat = append(flat, "t.status || '' = '"+p.status+"'")
+		}
+		flat = append(flat, p.match)
+		var got struct {
+			N   int           `db:"n"`
+			IDs pq.Int64Array `db:"ids"`
+		}
+		err := tx.GetContext(ctx, &got, fmt.Sprintf(`WITH m AS MATERIALIZED (SELECT %s%s FROM tickets t%s%s LIMIT %d)
+			SELECT (SELECT count(*) FROM m) AS n, ARRAY(SELECT t.id FROM m t%s) AS ids`,
+			walkColumns, nameColumn(srt), nameJoin(srt), whereClause(flat), s.searchCap+1, page), p.args...)
+		if err != nil {
 			return nil, err
 		}
-		if len(matches) <= s.searchCap {
-			sort.Slice(matches, func(i, j int) bool {
-				a, b := matches[i], matches[j]
-				return a.Updated.After(b.Updated) || a.Updated.Equal(b.Updated) && a.ID > b.ID
-			})
-			for i := p.offset; i < len(matches) && i < p.offset+p.limit; i++ {
-				ids = append(ids, matches[i].ID)
-			}
-		} else if err = set(`SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off`); err != nil {
-			return nil, err
-		} else if err = tx.SelectContext(ctx, &ids, "SELECT t.id FROM tickets t"+all+page, p.args...); err != nil {
-			return nil, err
+		if got.N <= s.searchCap { // every match was sorted
+			return got.IDs, nil
 		}
 	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := set(`SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = on`); err != nil {
+	if err := set(`SET LOCAL enable_indexscan = on; ` + walkSettings); err != nil {
 		return nil, err
 	}
-	var ts []Ticket
-	err = tx.SelectContext(ctx, &ts, "SELECT "+ticketColumns+ticketFrom+" WHERE t.id = ANY($1)"+newestFirst, pq.Array(ids))
-	return ts, err
+	return pageOf(p.walk.ids(ctx, tx, p.limit+p.offset, p.match, 0))(p.offset)
+}
+
+// pageOf cuts the first offset ids off a walk's result.
+func pageOf(ids []int64, err error) func(offset int) ([]int64, error) {
+	return func(offset int) ([]int64, error) {
+		if err != nil || offset >= len(ids) {
+			return nil, err
+		}
+		return ids[offset:], nil
+	}
 }
 
 // searchQuery matches words stemmed as Indonesian or as written (names,

@@ -32,6 +32,9 @@ type Opts struct {
 	// pipe): preparing statements for later uses would only cost it round
 	// trips and a second connection.
 	OneShot bool
+	// PeopleCap is how many people a search names by id before it checks
+	// each ticket's people instead (1000); see peopleMatch.
+	PeopleCap int
 }
 
 // Store is the domain's way into PostgreSQL.
@@ -51,6 +54,7 @@ type Store struct {
 
 	searchWindow int
 	searchCap    int
+	peopleCap    int
 	stmts        stmtCache
 }
 
@@ -71,6 +75,9 @@ func New(db *sqlx.DB, o Opts) *Store {
 	}
 	if s.searchCap = o.SearchCap; s.searchCap <= 0 {
 		s.searchCap = 20000
+	}
+	if s.peopleCap = o.PeopleCap; s.peopleCap <= 0 {
+		s.peopleCap = 1000
 	}
 	return s
 }

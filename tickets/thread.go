@@ -87,7 +87,7 @@ func (s *Store) AddMessageTx(ctx context.Context, tx *Tx, ticketID int64, author
 		actor := UserActor(author)
 		now := s.now()
 		e, err = s.insertEntry(ctx, tx, newEntry{TicketID: t.ID, Kind: KindMessage, Actor: actor, Body: p.Body,
-			BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail, At: now, Touch: true})
+			BodyHTML: p.BodyHTML, Source: p.Source, MessageID: p.MessageID, Headers: p.Headers, Attachments: p.Attachments, Mail: p.Mail, At: now, Touch: true, Automated: p.Quiet})
 		if err != nil {
 			return err
 		}

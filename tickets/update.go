@@ -79,55 +79,14 @@ func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p
 	if err := s.checkSeen(ctx, tx, t.ID, p.SeenEntry, a); err != nil {
 		return wrap("update", err)
 	}
-	v := &ValidationError{}
-	p.Status = strings.ToLower(strings.TrimSpace(p.Status))
-	if p.Status != "" && !ValidStatus(p.Status) {
-		v.add("status", "must be open, resolved or closed")
-	}
-	p.Priority = strings.ToLower(strings.TrimSpace(p.Priority))
-	if p.Priority != "" && !ValidPriority(p.Priority) {
-		v.add("priority", "must be low, normal, high or emergency")
-	}
-	view := s.In(tx)
-	dept := &Department{ID: t.DepartmentID, Name: t.DepartmentName}
-	if p.DepartmentID != 0 {
-		if p.DepartmentID != t.DepartmentID {
-			d, err := view.DepartmentByID(ctx, p.DepartmentID)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				v.add("department", "no such department")
-			case err != nil:
-				return wrap("update", err)
-			default:
-				dept = d
-			}
-		}
-		p.Reason = strings.TrimSpace(p.Reason)
-		if p.Reason == "" {
-			v.add("reason", "a reason for the transfer is required")
-		}
-	}
-	var to *Agent
-	if p.Assign && p.AssigneeID != 0 {
-		to, err = view.AgentByID(ctx, p.AssigneeID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			v.add("assignee", "no such agent")
-		case err != nil:
-			return wrap("update", err)
-		case !to.Active || !to.CanSeeDepartment(dept.ID):
-			v.add("assignee", to.Name+" cannot work tickets of "+dept.Name)
-		}
-	}
-	topic, err := s.patchTopic(ctx, view, v, &p, t)
-	if err != nil {
+	c, err := s.checkPatch(ctx, tx, t, &p)
+	if ve := (*ValidationError)(nil); errors.As(err, &ve) {
+		return err
+	} else if err != nil {
 		return wrap("update", err)
 	}
-	collab := p.collaborators(v, t)
-	if err := v.err(); err != nil {
-		return err
-	}
 
+	dept, to, topic, collab := c.dept, c.to, c.topic, c.collab
 	if dept.ID != t.DepartmentID {
 		if t, err = s.transfer(ctx, tx, t, a, dept, p.Reason, p.TellCitizen); err != nil {
 			return wrap("update", err)
@@ -165,6 +124,81 @@ func (s *Store) UpdateTx(ctx context.Context, tx *Tx, ticketID int64, a Actor, p
 		}
 	}
 	return nil
+}
+
+// checkedPatch is a patch validated for a ticket: the department the
+// ticket will be in (nil when checked for no ticket and there is no
+// transfer), the new assignee, the new topic (nil: unchanged) and the
+// change of collaborators.
+type checkedPatch struct {
+	dept   *Department
+	to     *Agent
+	topic  *Topic
+	collab collabChange
+}
+
+// checkPatch validates p, normalizing it, for ticket t (nil: for any
+// ticket, before a bulk change reads them; topic and collaborators are
+// then not checked, a bulk change has none). Every field is checked
+// before anything changes.
+func (s *Store) checkPatch(ctx context.Context, q queryer, t *Ticket, p *Patch) (checkedPatch, error) {
+	var c checkedPatch
+	v := &ValidationError{}
+	p.Status = strings.ToLower(strings.TrimSpace(p.Status))
+	if p.Status != "" && !ValidStatus(p.Status) {
+		v.add("status", "must be open, resolved or closed")
+	}
+	p.Priority = strings.ToLower(strings.TrimSpace(p.Priority))
+	if p.Priority != "" && !ValidPriority(p.Priority) {
+		v.add("priority", "must be low, normal, high or emergency")
+	}
+	view := View{s, q}
+	var dept *Department
+	if t != nil {
+		dept = &Department{ID: t.DepartmentID, Name: t.DepartmentName}
+	}
+	if p.DepartmentID != 0 {
+		if t == nil || p.DepartmentID != t.DepartmentID {
+			d, err := view.DepartmentByID(ctx, p.DepartmentID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				v.add("department", "no such department")
+			case err != nil:
+				return c, err
+			default:
+				dept = d
+			}
+		}
+		p.Reason = strings.TrimSpace(p.Reason)
+		if p.Reason == "" {
+			v.add("reason", "a reason for the transfer is required")
+		}
+	}
+	var to *Agent
+	if p.Assign && p.AssigneeID != 0 {
+		var err error
+		to, err = view.AgentByID(ctx, p.AssigneeID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			v.add("assignee", "no such agent")
+		case err != nil:
+			return c, err
+		case dept == nil && !to.Active:
+			v.add("assignee", "no such agent")
+		case dept != nil && (!to.Active || !to.CanSeeDepartment(dept.ID)):
+			v.add("assignee", to.Name+" cannot work tickets of "+dept.Name)
+		}
+	}
+	c.dept, c.to = dept, to
+	if t != nil {
+		topic, err := s.patchTopic(ctx, view, v, p, t)
+		if err != nil {
+			return c, err
+		}
+		c.topic = topic
+		c.collab = p.collaborators(v, t)
+	}
+	return c, v.err()
 }
 
 // holds reports whether the patch's preconditions hold for t, locked.

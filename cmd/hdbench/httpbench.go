@@ -121,6 +121,26 @@ func runHTTP(ctx context.Context, b *benchDB, o httpOpts) ([]*httpScenario, stri
 	r := rand.New(rand.NewPCG(11, 12))
 	pickT := func(ts []seededTicket) string { return ts[r.IntN(len(ts))].Number }
 	pickQ := func() (string, string) { t := o.terms[r.IntN(len(o.terms))]; return t.Q, t.Class }
+	// A person as an agent would type them: the whole address, the name,
+	// the surname alone, the domain of the address.
+	pickPerson := func() (string, string) {
+		t := o.tickets[r.IntN(len(o.tickets))]
+		if t.OwnerEmail == "" || t.OwnerName == "" { // not seeded in this run
+			return t.Number, "number"
+		}
+		switch x := r.IntN(10); {
+		case x < 4:
+			return t.OwnerEmail, "address"
+		case x < 7:
+			return t.OwnerName, "name"
+		case x < 9:
+			f := strings.Fields(t.OwnerName)
+			return f[len(f)-1], "surname"
+		default:
+			_, domain, _ := strings.Cut(t.OwnerEmail, "@")
+			return domain, "domain"
+		}
+	}
 	scs := []*httpScenario{
 		{Name: "api queue (Support, open, 50 rows)", Route: "GET /api/v1/tickets", TargetMS: 25,
 			url: func(int) (string, string) { return "/api/v1/tickets?department=Support&status=open", "" }},
@@ -137,6 +157,16 @@ func runHTTP(ctx context.Context, b *benchDB, o httpOpts) ([]*httpScenario, stri
 				url: func(int) (string, string) { return "/agent/tickets/" + pickT(support), "" }},
 			&httpScenario{Name: "agent search (open tab)", Route: "GET /agent", TargetMS: 100, web: true,
 				url: func(int) (string, string) { q, c := pickQ(); return "/agent?tab=open&q=" + url.QueryEscape(q), c }},
+			// Queue and search (issue 12): the other sorts, which walk
+			// indexes of their own, and a search for people.
+			&httpScenario{Name: "agent queue sorted by due date (Support, open)", Route: "GET /agent", TargetMS: 25, web: true,
+				url: func(int) (string, string) {
+					return "/agent?tab=open&sort=due&department=" + strconv.Itoa(o.supportID), ""
+				}},
+			&httpScenario{Name: "agent queue sorted by assignee (all, closed)", Route: "GET /agent", TargetMS: 25, web: true,
+				url: func(int) (string, string) { return "/agent?tab=closed&sort=assignee", "" }},
+			&httpScenario{Name: "agent people search (name, address, domain)", Route: "GET /agent", TargetMS: 100, web: true,
+				url: func(int) (string, string) { q, c := pickPerson(); return "/agent?tab=open&q=" + url.QueryEscape(q), c }},
 		)
 	}
 	for _, sc := range scs {

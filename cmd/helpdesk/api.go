@@ -177,6 +177,13 @@ func (s *server) apiList(w http.ResponseWriter, r *http.Request) {
 		page = n
 	}
 	f := tickets.Filter{Status: strings.ToLower(q.Get("status")), Department: q.Get("department"), Query: q.Get("q"), Page: page, PerPage: 50}
+	if v := q.Get("sort"); v != "" {
+		// Queue and search (issue 12): the queue's sorts, "-" for descending.
+		if f.Sort = tickets.ParseSort(v); f.Sort == (tickets.Sort{}) {
+			s.jsonError(w, r, badRequest("sort", "must be one of "+strings.Join(tickets.SortKeys, ", ")+", with - before it for descending"))
+			return
+		}
+	}
 	if f.Department != "" {
 		if _, err := s.store.DepartmentByName(r.Context(), f.Department); errors.Is(err, tickets.ErrNotFound) {
 			s.jsonError(w, r, badRequest("department", "no department named "+f.Department))

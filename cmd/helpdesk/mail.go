@@ -94,9 +94,9 @@ func ingestDirect(ctx context.Context, env *cmdEnv, raw []byte, src ingest.Sourc
 	}
 	defer d.Close()
 	d.DB.SetMaxOpenConns(1)
-	if v, err := migrations.Version(ctx, d.DB.DB); err != nil {
+	if ok, err := migrations.UpToDate(ctx, d.DB.DB); err != nil {
 		return ingest.Result{}, err
-	} else if v != migrations.Latest() {
+	} else if !ok {
 		if err := d.migrate(ctx, env.log); err != nil {
 			return ingest.Result{}, err
 		}

@@ -3,104 +3,11 @@ package main
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/kemsos/helpdesk/tickets"
 )
-
-// queueTabs are Gambar 15's tabs, in order.
-var queueTabs = []string{"open", "mine", "unassigned", "overdue", "resolved", "closed"}
-
-type queueData struct {
-	Tab         string
-	Tabs        []string
-	Tickets     []tickets.Ticket
-	Departments []tickets.Department
-	Topics      []tickets.Topic
-	Department  int
-	Topic       int
-	Query       string
-	Page        int
-	Prev, Next  string // links, "" when none
-}
-
-// tabLink keeps the filters when switching tabs.
-func (q *queueData) TabLink(tab string) string {
-	return q.link(tab, 1)
-}
-
-func (q *queueData) link(tab string, pg int) string {
-	v := url.Values{}
-	v.Set("tab", tab)
-	if q.Department != 0 {
-		v.Set("department", strconv.Itoa(q.Department))
-	}
-	if q.Topic != 0 {
-		v.Set("topic", strconv.Itoa(q.Topic))
-	}
-	if q.Query != "" {
-		v.Set("q", q.Query)
-	}
-	if pg > 1 {
-		v.Set("page", strconv.Itoa(pg))
-	}
-	return "/agent?" + v.Encode()
-}
-
-func (s *server) queue(w http.ResponseWriter, r *http.Request) {
-	a := webFrom(r).agent
-	qv := r.URL.Query()
-	d := &queueData{Tab: qv.Get("tab"), Tabs: queueTabs, Query: strings.TrimSpace(qv.Get("q"))}
-	d.Department, _ = strconv.Atoi(qv.Get("department"))
-	d.Topic, _ = strconv.Atoi(qv.Get("topic"))
-	d.Page, _ = strconv.Atoi(qv.Get("page"))
-	if d.Page < 1 {
-		d.Page = 1
-	}
-	f := tickets.Filter{Agent: a, DepartmentID: d.Department, TopicID: d.Topic, Query: d.Query, Page: d.Page, PerPage: 25}
-	switch d.Tab {
-	case "mine":
-		f.Status, f.AssigneeID = tickets.StatusOpen, a.ID
-	case "unassigned":
-		f.Status, f.Unassigned = tickets.StatusOpen, true
-	case "overdue":
-		f.Status, f.Overdue = tickets.StatusOpen, true
-	case "resolved", "closed":
-		f.Status = d.Tab
-	default:
-		d.Tab, f.Status = "open", tickets.StatusOpen
-	}
-	code := http.StatusOK
-	ts, more, err := s.store.List(r.Context(), f)
-	errs, invalid := fieldErrors(webFrom(r).lang, err)
-	if invalid {
-		// A search the domain will not run: the queue says why, empty.
-		code = http.StatusBadRequest
-	} else if err != nil {
-		s.webError(w, r, err)
-		return
-	}
-	d.Tickets = ts
-	if d.Departments, err = s.agentDepartments(r, a); err != nil {
-		s.webError(w, r, err)
-		return
-	}
-	if d.Topics, err = s.store.Topics(r.Context(), true); err != nil {
-		s.webError(w, r, err)
-		return
-	}
-	if d.Page > 1 {
-		d.Prev = d.link(d.Tab, d.Page-1)
-	}
-	if more {
-		d.Next = d.link(d.Tab, d.Page+1)
-	}
-	p := s.newPage(w, r, "queue.title")
-	p.Data, p.Errors = d, errs
-	s.render(w, r, code, "queue", p)
-}
 
 // agentDepartments lists the departments the agent works in (all for
 // admins), for the queue's filter.

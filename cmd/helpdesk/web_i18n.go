@@ -195,7 +195,7 @@ var messages = map[string][2]string{
 	"queue.title":           {"Antrean Tiket", "Ticket Queue"},
 	"queue.heading":         {"Antrean Tiket", "Ticket Queue"},
 	"queue.tabs":            {"Tampilan antrean", "Queue views"},
-	"queue.search":          {"Cari tiket (nomor, kata)", "Search tickets (number, words)"},
+	"queue.search":          {"Cari: nomor, kata, nama, email, telepon", "Search: number, words, name, email, phone"},
 	"queue.all_departments": {"Semua bagian", "All departments"},
 	"queue.all_topics":      {"Semua topik", "All topics"},
 	"queue.filter":          {"Terapkan", "Apply"},
@@ -545,6 +545,71 @@ func init() {
 		"val.report_department": {"Bagian tidak ditemukan.", "No such department."},
 	} {
 		messages[k] = v
+	}
+}
+
+// Queue and search (issue 12): the worklist's columns, sort, tab counts,
+// saved views, bulk changes and the search across every tab.
+func init() {
+	for k, v := range map[string][2]string{
+		"col.due":              {"Batas waktu", "Due"},
+		"col.assignee":         {"Ditugaskan kepada", "Assigned to"},
+		"col.last":             {"Pesan terakhir", "Last message"},
+		"queue.sorted_asc":     {"diurutkan naik", "sorted ascending"},
+		"queue.sorted_desc":    {"diurutkan turun", "sorted descending"},
+		"queue.in_tab":         {"Hanya di tab %s", "Only in the %s tab"},
+		"queue.all_statuses":   {"Semua status", "All statuses"},
+		"queue.searching":      {"Hasil pencarian “%s” di semua status dan petugas. Pilih tab untuk menyaringnya.", "Results for “%s” across every status and assignee. Choose a tab to narrow them."},
+		"queue.searching_tab":  {"Hasil pencarian “%s” di tab %s.", "Results for “%s” in the %s tab."},
+		"queue.waiting":        {"Perlu dijawab", "Waiting for us"},
+		"queue.from_citizen":   {"Pelapor", "Citizen"},
+		"queue.from_agent":     {"Petugas", "Agent"},
+		"queue.minutes":        {"%d mnt", "%d min"},
+		"queue.hours":          {"%d j", "%d h"},
+		"queue.days":           {"%d hr", "%d d"},
+		"queue.due_in":         {"%s lagi", "in %s"},
+		"queue.late_by":        {"terlambat %s", "%s overdue"},
+		"queue.views":          {"Tampilan tersimpan", "Saved views"},
+		"queue.save_view":      {"Simpan tampilan ini", "Save this view"},
+		"queue.view_name":      {"Nama tampilan", "View name"},
+		"queue.save":           {"Simpan", "Save"},
+		"queue.delete_view":    {"Hapus tampilan “%s”", "Delete the view “%s”"},
+		"queue.bulk_legend":    {"Ubah tiket yang dipilih", "Change the selected tickets"},
+		"queue.bulk_all":       {"Pilih semua di halaman ini", "Select all on this page"},
+		"queue.bulk_select":    {"Pilih", "Select"},
+		"queue.bulk_one":       {"Pilih tiket #%s", "Select ticket #%s"},
+		"queue.bulk_assign":    {"Tugaskan kepada", "Assign to"},
+		"queue.bulk_keep":      {"— Tidak diubah —", "— Leave as is —"},
+		"queue.bulk_release":   {"Lepaskan penugasan", "Release the assignment"},
+		"queue.bulk_status":    {"Status", "Status"},
+		"queue.bulk_priority":  {"Prioritas", "Priority"},
+		"queue.bulk_transfer":  {"Transfer ke bagian", "Transfer to"},
+		"queue.bulk_reason":    {"Alasan transfer", "Reason for the transfer"},
+		"queue.bulk_apply":     {"Terapkan ke yang dipilih", "Apply to the selected"},
+		"queue.bulk_done":      {"%d tiket diubah.", "%d tickets changed."},
+		"queue.bulk_partly":    {"%d tiket diubah, %d tidak:", "%d changed, %d not:"},
+		"queue.bulk_more":      {"dan %d lainnya.", "and %d more."},
+		"queue.bulk_not_found": {"Tiket tidak ditemukan atau bukan bagian Anda.", "No such ticket, or not one of your departments'."},
+		"flash.view_saved":     {"Tampilan tersimpan.", "View saved."},
+		"flash.view_deleted":   {"Tampilan dihapus.", "View deleted."},
+		"val.bulk_none":        {"Pilih minimal satu tiket.", "Select at least one ticket."},
+		"val.bulk_many":        {fmt.Sprintf("Paling banyak %d tiket sekaligus.", tickets.MaxBulk), fmt.Sprintf("At most %d tickets at once.", tickets.MaxBulk)},
+		"val.bulk_nochange":    {"Pilih perubahan yang akan diterapkan.", "Choose a change to apply."},
+		"val.view_name":        {fmt.Sprintf("Beri nama tampilan, paling banyak %d karakter.", tickets.MaxViewName), fmt.Sprintf("Give the view a name of at most %d characters.", tickets.MaxViewName)},
+		"val.view_limit":       {fmt.Sprintf("Paling banyak %d tampilan tersimpan; hapus satu dulu.", tickets.MaxViews), fmt.Sprintf("At most %d saved views; delete one first.", tickets.MaxViews)},
+		"val.sort":             {"Kolom ini tidak dapat diurutkan.", "This column cannot be sorted by."},
+	} {
+		messages[k] = v
+	}
+	for msg, key := range map[string]string{
+		tickets.MsgBulkNone:     "val.bulk_none",
+		tickets.MsgBulkTooMany:  "val.bulk_many",
+		tickets.MsgBulkNoChange: "val.bulk_nochange",
+		tickets.MsgViewName:     "val.view_name",
+		tickets.MsgViewLimit:    "val.view_limit",
+		tickets.MsgSortInvalid:  "val.sort",
+	} {
+		validationMessages[msg] = key
 	}
 }
 

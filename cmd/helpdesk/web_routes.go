@@ -79,6 +79,10 @@ func (s *server) webRoutes() {
 	page("GET /agent/mail/{id}", s.requireAgent(s.mailView))
 	page("GET /agent/mail/{id}/raw", s.requireAgent(s.mailRaw))
 	page("POST /agent/mail/{id}/ticket", s.requireAgent(s.mailFile))
+	// Queue and search (issue 12): bulk changes and saved views.
+	page("POST /agent/bulk", s.requireAgent(s.agentBulk))
+	page("POST /agent/views", s.requireAgent(s.agentSaveView))
+	page("POST /agent/views/{id}/delete", s.requireAgent(s.agentDeleteView))
 
 	// Reports (issue 12): admins and department leads; the domain says
 	// which departments each may see.

@@ -247,3 +247,19 @@ function showProblems(box, problems, more) {
     });
   });
 })();
+
+// Queue and search (issue 12): "select all on this page" ticks every row
+// (without this script the server applies it to the whole page), and
+// unticking a row unticks it.
+(function () {
+  "use strict";
+  var all = document.querySelector("[data-select-all]");
+  if (!all) return;
+  var rows = document.querySelectorAll("form.bulk input[name=t]");
+  all.addEventListener("change", function () {
+    rows.forEach(function (c) { c.checked = all.checked; });
+  });
+  rows.forEach(function (c) {
+    c.addEventListener("change", function () { if (!c.checked) all.checked = false; });
+  });
+})();
