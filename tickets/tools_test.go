@@ -171,6 +171,9 @@ func TestMergeMovesThreadPeopleAndMessageIDs(t *testing.T) {
 			t.Error("the stub is listed")
 		}
 	}
+	if c, err := s.TabCounts(ctx, a, 0); err != nil || c[tickets.TabClosed] != 0 || c[tickets.TabOpen] != 1 {
+		t.Errorf("tab counts %v (%v): the closed stub is counted", c, err)
+	}
 	if got.RefersTo.Valid {
 		t.Errorf("the ticket refers to %d", got.RefersTo.Int64)
 	}
