@@ -410,6 +410,19 @@ func (in *Intake) open(ctx context.Context, tx *tickets.Tx, d *delivery, refers 
 	if err != nil {
 		return "", err
 	}
+	if topic == nil && d.src.Topic != "" {
+		topic, err = in.store.In(tx).TopicByName(ctx, d.src.Topic)
+		switch {
+		case errors.Is(err, tickets.ErrNotFound) || err == nil && !topic.Active:
+			// A topic renamed or retired since the mailbox was set up:
+			// the ticket is still opened, in the default department, and
+			// the log says why it has no topic.
+			in.log.Warn("the mailbox's help topic does not exist or is retired", "mailbox", d.src.Mailbox, "topic", d.src.Topic)
+			topic, err = nil, nil
+		case err != nil:
+			return "", err
+		}
+	}
 	if topic != nil {
 		req.TopicID = topic.ID
 	}

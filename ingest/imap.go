@@ -91,6 +91,9 @@ type mailboxURL struct {
 	password string
 	mailbox  string
 	mode     tlsMode
+	// topic is the help topic of new mail from this mailbox that no
+	// address route sends elsewhere (?topic=NAME).
+	topic string
 }
 
 func parseMailboxURL(s string) (mailboxURL, error) {
@@ -130,8 +133,18 @@ func parseMailboxURL(s string) (mailboxURL, error) {
 		return m, fmt.Errorf("ingest: imap url %s: no password", redacted)
 	}
 	m.password = pass
-	if u.RawQuery != "" || u.Fragment != "" {
-		return m, fmt.Errorf("ingest: imap url %s: query and fragment are not supported", redacted)
+	if u.Fragment != "" {
+		return m, fmt.Errorf("ingest: imap url %s: a fragment is not supported", redacted)
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return m, fmt.Errorf("ingest: imap url %s: cannot parse the query", redacted)
+	}
+	for k, v := range q {
+		if k != "topic" || len(v) != 1 || strings.TrimSpace(v[0]) == "" {
+			return m, fmt.Errorf("ingest: imap url %s: the query may only name one topic (?topic=NAME)", redacted)
+		}
+		m.topic = strings.TrimSpace(v[0])
 	}
 	m.mailbox = strings.Trim(u.Path, "/")
 	if m.mailbox == "" || strings.EqualFold(m.mailbox, "INBOX") {
@@ -704,7 +717,7 @@ func (s *imapSession) batch(ctx context.Context, uids []imap.UID) error {
 		if uid <= s.lastUID || !set.Contains(imap.UID(uid)) || raw == nil {
 			continue
 		}
-		src := Source{Mailbox: s.p.u.name, UIDValidity: s.validity, UID: uid, FirstSync: uid <= s.firstSync, Received: received}
+		src := Source{Mailbox: s.p.u.name, UIDValidity: s.validity, UID: uid, FirstSync: uid <= s.firstSync, Received: received, Topic: s.p.u.topic}
 		if size > int64(len(raw)) {
 			src.Size = size
 		}

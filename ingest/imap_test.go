@@ -878,6 +878,12 @@ func TestIMAPParseMailboxURLs(t *testing.T) {
 		{in: "imaps://help:pw@/INBOX", wantErr: "no host"},
 		{in: "imaps://help:pw@mail.example.id:99999/", wantErr: "bad port"},
 		{in: "imaps://help:pw@mail.example.id/INBOX?tls=no", wantErr: "query"},
+		{in: "imaps://help:pw@mail.example.id/INBOX?topic=A&topic=B", wantErr: "query"},
+		{in: "imaps://help:pw@mail.example.id/INBOX?topic=", wantErr: "query"},
+		{in: "imaps://help:pw@mail.example.id/INBOX#x", wantErr: "fragment"},
+		// The topic is no part of the mailbox's name: changing it keeps
+		// the mailbox's state.
+		{in: "imaps://help:pw@mail.example.id/INBOX?topic=Data+Terpadu", want: []string{"imaps://help@mail.example.id/INBOX"}},
 		{in: "imaps://help:pw@mail.example.id/INBOX,imaps://help:other@mail.example.id:993/INBOX", wantErr: "twice"},
 	}
 	for _, tt := range tests {
@@ -906,6 +912,9 @@ func TestIMAPParseMailboxURLs(t *testing.T) {
 		if fmt.Sprint(names) != fmt.Sprint(tt.want) {
 			t.Errorf("ParseMailboxURLs(%q) names = %q, want %q", tt.in, names, tt.want)
 		}
+	}
+	if m, err := parseMailboxURL("imaps://help:pw@mail.example.id/INBOX?topic=Data+Terpadu"); err != nil || m.topic != "Data Terpadu" {
+		t.Errorf("topic %q (%v)", m.topic, err)
 	}
 }
 

@@ -26,6 +26,9 @@ type Source struct {
 	// Recipients are the envelope recipients when known (SMTP intake, the
 	// pipe's --recipient), used to route to a help topic.
 	Recipients []string
+	// Topic names the help topic of a new ticket that no address route
+	// gives one (a mailbox's ?topic=NAME).
+	Topic string
 	// Size is the message's length when raw holds only the start of it:
 	// a reader cut a message over the size limit (see Receive).
 	Size int64

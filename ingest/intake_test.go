@@ -441,6 +441,32 @@ func TestRouteByRecipientAddress(t *testing.T) {
 	}
 }
 
+// A mailbox's own topic (?topic= on its URL) files the mail no address
+// route claims; a route still wins, and a topic retired since is no
+// reason to lose the letter.
+func TestMailboxTopicFilesUnroutedMail(t *testing.T) {
+	in, s, _ := newTestIntake(t)
+	if err := s.AddRoute(bg, "siks-ng@kemsos.go.id", "Aplikasi SIKS-NG"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ to, topic, want string }{
+		{"pengaduan@kemsos.go.id", "Data Terpadu", "Data Terpadu"},
+		{"siks-ng@kemsos.go.id", "Data Terpadu", "Aplikasi SIKS-NG"},
+		{"pengaduan@kemsos.go.id", "Topik Lama", ""},
+	} {
+		raw := msg("Data saya belum masuk DTKS", "From: warga@example.id", "To: "+c.to, "Subject: DTKS "+c.topic,
+			"Message-ID: <"+strings.ReplaceAll(c.to+c.topic, " ", "")+">")
+		res, err := in.Deliver(bg, raw, Source{Mailbox: "imap://pengaduan@mail.kemsos.go.id/INBOX", Topic: c.topic})
+		if err != nil || res.Outcome != OutcomeOpened {
+			t.Fatalf("to %s, mailbox topic %s: %+v %v", c.to, c.topic, res, err)
+		}
+		tk, _ := thread(t, s, res.Ticket)
+		if tk.TopicName.String != c.want {
+			t.Errorf("to %s, mailbox topic %s: filed under %q, want %q", c.to, c.topic, tk.TopicName.String, c.want)
+		}
+	}
+}
+
 func TestUnreadableAndOversizeMailIsKept(t *testing.T) {
 	in, s, db := newTestIntake(t)
 	in.max = 64 << 10
