@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lib/pq"
@@ -22,14 +23,7 @@ const (
 var QueueTabs = []string{TabOpen, TabMine, TabUnassigned, TabOverdue, TabResolved, TabClosed}
 
 // ValidTab reports whether t is one of QueueTabs.
-func ValidTab(t string) bool {
-	for _, x := range QueueTabs {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+func ValidTab(t string) bool { return slices.Contains(QueueTabs, t) }
 
 // Queue is what an agent looks at: a tab, its filters, a search and a
 // sort. It is what a saved view keeps.

@@ -1,6 +1,9 @@
 package tickets
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Sort orders a listing by one column of the queue, Desc or not. The zero
 // Sort is the queue's default: the newest update first.
@@ -23,17 +26,7 @@ const (
 var SortKeys = []string{SortNumber, SortUpdated, SortDue, SortPriority, SortStatus, SortAssignee}
 
 // ValidSortKey reports whether k is one of SortKeys ("" included: the default).
-func ValidSortKey(k string) bool {
-	if k == "" {
-		return true
-	}
-	for _, x := range SortKeys {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
+func ValidSortKey(k string) bool { return k == "" || slices.Contains(SortKeys, k) }
 
 // NaturalDesc is the direction a column sorts in when first chosen: the
 // newest update, the highest priority first; the soonest due date (the
