@@ -357,7 +357,8 @@ func TestTicketNumbersUniqueUnderContention(t *testing.T) {
 }
 
 func TestNumbersWidenToSevenDigitsWhenHalfUsed(t *testing.T) {
-	s, _ := newStore(t, func(o *tickets.Opts) { o.SixDigitLimit = 5 })
+	limit := func(o *tickets.Opts) { o.SixDigitLimit = 5 }
+	s, db := newStore(t, limit)
 	var widths []int
 	for i := 0; i < 8; i++ {
 		tk := openTicket(t, s, "warga@example.id", "")
@@ -365,6 +366,11 @@ func TestNumbersWidenToSevenDigitsWhenHalfUsed(t *testing.T) {
 	}
 	if fmt.Sprint(widths) != "[6 6 6 6 6 7 7 7]" {
 		t.Errorf("widths %v", widths)
+	}
+	// A new process (the MTA's pipe) knows from the newest ticket that
+	// numbers have 7 digits now, without counting the tickets.
+	if tk := openTicket(t, tickets.New(db, tickets.Opts{SixDigitLimit: 5, OneShot: true}), "warga@example.id", ""); len(tk.Number) != 7 {
+		t.Errorf("a new store's first number %s", tk.Number)
 	}
 }
 
