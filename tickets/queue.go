@@ -99,7 +99,7 @@ func (s *Store) TabCounts(ctx context.Context, a *Agent, departmentID int) (map[
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	vis := []string{"t.merged_into IS NULL"} // a merged stub is in its ticket
+	var vis []string
 	switch {
 	case departmentID != 0 && !a.CanSeeDepartment(departmentID):
 		return map[string]int{}, nil
@@ -124,6 +124,12 @@ func (s *Store) TabCounts(ctx context.Context, a *Agent, departmentID int) (map[
 		cols = append(cols, fmt.Sprintf("(SELECT count(*) FROM (SELECT 1 FROM tickets t%s LIMIT %d) x) AS %s",
 			whereClause(append(append([]string{}, vis...), tabs[tab])), CountCap, tab))
 	}
+	// A merged ticket's stub (closed) is in the ticket it went into, not
+	// a ticket of its own: taken off the closed count below the cap. Its
+	// own partial index counts them; a filter in every count would read
+	// each counted ticket's row (22 ms a queue page at a million tickets).
+	cols = append(cols, fmt.Sprintf("(SELECT count(*) FROM (SELECT 1 FROM tickets t%s LIMIT %d) x) AS merged",
+		whereClause(append(append([]string{}, vis...), "t.merged_into IS NOT NULL", "t.status = 'closed'")), CountCap))
 	var row struct {
 		Open       int `db:"open"`
 		Mine       int `db:"mine"`
@@ -131,11 +137,15 @@ func (s *Store) TabCounts(ctx context.Context, a *Agent, departmentID int) (map[
 		Overdue    int `db:"overdue"`
 		Resolved   int `db:"resolved"`
 		Closed     int `db:"closed"`
+		Merged     int `db:"merged"`
 	}
 	// Prepared: the text is one of three, and planning six counts took
 	// longer than running them.
 	if err := s.prep(s.db).GetContext(ctx, &row, "SELECT "+strings.Join(cols, ", "), args...); err != nil {
 		return nil, wrap("tab counts", err)
+	}
+	if row.Closed < CountCap {
+		row.Closed = max(0, row.Closed-row.Merged)
 	}
 	return map[string]int{TabOpen: row.Open, TabMine: row.Mine, TabUnassigned: row.Unassigned,
 		TabOverdue: row.Overdue, TabResolved: row.Resolved, TabClosed: row.Closed}, nil
