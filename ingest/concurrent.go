@@ -56,6 +56,10 @@ type group struct {
 	deps   map[*group]bool
 	done   chan struct{}
 	failed bool
+	// ids and froms are the byID and byFrom keys naming this group, taken
+	// out once it is stored: an archive of millions of letters must not
+	// keep them all (nor their bytes) until the end.
+	ids, froms []string
 }
 
 type deliveryResult struct {
@@ -111,9 +115,11 @@ func (c *groupDelivery) add(seq uint32, raw []byte, src Source) {
 	}
 	if h.MessageID != "" {
 		c.byID[h.MessageID] = g
+		g.ids = append(g.ids, h.MessageID)
 	}
 	if from != "" {
 		c.byFrom[from] = g
+		g.froms = append(g.froms, from)
 	}
 	g.seqs = append(g.seqs, seq)
 	g.items = append(g.items, Item{Raw: raw, Src: src})
@@ -168,6 +174,21 @@ func (c *groupDelivery) start(g *group) {
 		c.mu.Lock()
 		c.results = append(c.results, results...)
 		c.held -= g.bytes
+		g.items, g.deps = nil, nil
+		if !g.failed {
+			// Stored: what follows it needs no wait. A failed group stays
+			// named, to hold back the rest of its threads.
+			for _, id := range g.ids {
+				if c.byID[id] == g {
+					delete(c.byID, id)
+				}
+			}
+			for _, f := range g.froms {
+				if c.byFrom[f] == g {
+					delete(c.byFrom, f)
+				}
+			}
+		}
 		c.room.Broadcast()
 		c.mu.Unlock()
 	}()
