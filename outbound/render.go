@@ -7,6 +7,7 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -165,8 +166,13 @@ func loadJakarta() *time.Location {
 
 var languages = []string{"id", "en"}
 
-// Renderer renders notices from templates parsed once.
+// Renderer renders notices from templates parsed once. A lazy one
+// (the embedded templates' default) parses a kind's templates when it is
+// first rendered: a pipe that files one mail renders one or two kinds of
+// the fifty, and parsing all of them was a third of its CPU.
 type Renderer struct {
+	lazy fs.FS // set: parse on first use
+	mu   sync.Mutex
 	text map[string]*texttemplate.Template // key: lang + "/" + kind
 	html map[string]*htmltemplate.Template
 }
@@ -177,44 +183,77 @@ func NewRenderer(fsys fs.FS) (*Renderer, error) {
 	r := &Renderer{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
 	for _, lang := range languages {
 		for _, kind := range NoticeKinds {
-			key := lang + "/" + string(kind)
-			txtPath := "mail/" + key + ".txt"
-			if _, err := fs.Stat(fsys, txtPath); err != nil {
-				if lang == "id" {
-					return nil, fmt.Errorf("outbound: template %s: %w", txtPath, err)
-				}
-				continue
+			if err := r.parse(fsys, lang, kind); err != nil {
+				return nil, err
 			}
-			tt, err := texttemplate.New(key).
-				ParseFS(fsys, "mail/"+lang+"/common.txt", txtPath)
-			if err != nil {
-				return nil, fmt.Errorf("outbound: template %s: %w", txtPath, err)
-			}
-			ht, err := htmltemplate.New(key).
-				ParseFS(fsys, "mail/"+lang+"/layout.html", "mail/"+key+".html")
-			if err != nil {
-				return nil, fmt.Errorf("outbound: template %s.html: %w", key, err)
-			}
-			for _, name := range []string{"subject", "text"} {
-				if tt.Lookup(name) == nil {
-					return nil, fmt.Errorf("outbound: template %s defines no %q", txtPath, name)
-				}
-			}
-			r.text[key], r.html[key] = tt, ht
 		}
 	}
 	return r, nil
 }
 
-// defaultRenderer parses the embedded templates on first use: a pipe that
-// only hands its mail to a running serve never needs them, and must start
-// in milliseconds. serve asks at start-up (CheckTemplates), so that a
-// broken template stops it there rather than a notice at run time.
-var defaultRenderer = sync.OnceValues(func() (*Renderer, error) { return NewRenderer(templates.Mail) })
+// parse reads one kind's templates in one language into r; a missing
+// English one is no error (it falls back to Indonesian).
+func (r *Renderer) parse(fsys fs.FS, lang string, kind NoticeKind) error {
+	key := lang + "/" + string(kind)
+	txtPath := "mail/" + key + ".txt"
+	if _, err := fs.Stat(fsys, txtPath); err != nil {
+		if lang == "id" {
+			return fmt.Errorf("outbound: template %s: %w", txtPath, err)
+		}
+		return nil
+	}
+	tt, err := texttemplate.New(key).
+		ParseFS(fsys, "mail/"+lang+"/common.txt", txtPath)
+	if err != nil {
+		return fmt.Errorf("outbound: template %s: %w", txtPath, err)
+	}
+	ht, err := htmltemplate.New(key).
+		ParseFS(fsys, "mail/"+lang+"/layout.html", "mail/"+key+".html")
+	if err != nil {
+		return fmt.Errorf("outbound: template %s.html: %w", key, err)
+	}
+	for _, name := range []string{"subject", "text"} {
+		if tt.Lookup(name) == nil {
+			return fmt.Errorf("outbound: template %s defines no %q", txtPath, name)
+		}
+	}
+	r.text[key], r.html[key] = tt, ht
+	return nil
+}
+
+// templates returns the templates for kind in lang, falling back to
+// Indonesian, parsing them first when r is lazy.
+func (r *Renderer) templates(lang string, kind NoticeKind) (string, *texttemplate.Template, *htmltemplate.Template, error) {
+	if r.lazy != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
+	for _, l := range []string{lang, "id"} {
+		key := l + "/" + string(kind)
+		if r.lazy != nil && r.text[key] == nil && slices.Contains(NoticeKinds, kind) {
+			if err := r.parse(r.lazy, l, kind); err != nil {
+				return "", nil, nil, err
+			}
+		}
+		if r.text[key] != nil {
+			return key, r.text[key], r.html[key], nil
+		}
+	}
+	return "", nil, nil, fmt.Errorf("%w: %q", ErrUnknownNotice, kind)
+}
+
+// defaultRenderer is the embedded templates, each parsed on first use: a
+// pipe that only hands its mail to a running serve never needs them, and
+// one that files its mail itself needs one or two. serve parses them all
+// at start-up (CheckTemplates), so that a broken template stops it there
+// rather than a notice at run time.
+var defaultRenderer = sync.OnceValues(func() (*Renderer, error) {
+	return &Renderer{lazy: templates.Mail, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}, nil
+})
 
 // CheckTemplates parses the embedded templates, reporting the first error.
 func CheckTemplates() error {
-	_, err := defaultRenderer()
+	_, err := NewRenderer(templates.Mail)
 	return err
 }
 
@@ -237,13 +276,9 @@ func (r *Renderer) Render(kind NoticeKind, d NoticeData) (subject, text, html st
 	if lang != "en" {
 		lang = "id"
 	}
-	key := lang + "/" + string(kind)
-	if r.text[key] == nil {
-		key = "id/" + string(kind)
-	}
-	tt, ht := r.text[key], r.html[key]
-	if tt == nil {
-		return "", "", "", fmt.Errorf("%w: %q", ErrUnknownNotice, kind)
+	key, tt, ht, err := r.templates(lang, kind)
+	if err != nil {
+		return "", "", "", err
 	}
 
 	v := view{NoticeData: d}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -207,5 +208,36 @@ func TestNewRendererNeedsEveryIndonesianTemplate(t *testing.T) {
 	fsys := fstest.MapFS{"mail/id/common.txt": &fstest.MapFile{Data: []byte("")}}
 	if _, err := NewRenderer(fsys); err == nil {
 		t.Error("no error for missing templates")
+	}
+}
+
+// TestLazyTemplatesRenderAsTheParsedOnes: the default renderer parses a
+// kind's templates on first use (a pipe needs one or two of them); what
+// it renders, from goroutines at once as serve's workers do, is what the
+// renderer that parsed everything up front renders, and an unknown kind
+// is still refused.
+func TestLazyTemplatesRenderAsTheParsedOnes(t *testing.T) {
+	strict, err := NewRenderer(templates.Mail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, _ := defaultRenderer()
+	var wg sync.WaitGroup
+	for _, lang := range []string{"id", "en", "fr"} {
+		for _, kind := range NoticeKinds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s1, t1, h1, err1 := strict.Render(kind, noticeData(lang))
+				s2, t2, h2, err2 := lazy.Render(kind, noticeData(lang))
+				if err1 != nil || err2 != nil || s1 != s2 || t1 != t2 || h1 != h2 {
+					t.Errorf("%s/%s: the lazy renderer gave %q (%v), the parsed one %q (%v)", lang, kind, s2, err2, s1, err1)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if _, _, _, err := lazy.Render("no_such_kind", noticeData("id")); !errors.Is(err, ErrUnknownNotice) {
+		t.Errorf("unknown kind: %v", err)
 	}
 }

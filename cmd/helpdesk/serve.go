@@ -34,10 +34,6 @@ func serveCommand() *command {
 // transactions of the changes, and sent through the relay or, without one,
 // written to the dev outbox.
 func newOutbox(cfg *Config, store *tickets.Store, log *slog.Logger) (*outbound.Outbox, error) {
-	// A broken template stops the process here, not a notice later.
-	if err := outbound.CheckTemplates(); err != nil {
-		return nil, err
-	}
 	secret, err := cfg.secretKey()
 	if err != nil {
 		return nil, err
@@ -98,6 +94,11 @@ func serve(ctx context.Context, env *cmdEnv) error {
 		return err
 	}
 	store := tickets.New(d.DB, tickets.Opts{Log: log})
+	// A broken template stops serve here, not a notice later. (The pipe
+	// parses only the templates of the mail it queues.)
+	if err := outbound.CheckTemplates(); err != nil {
+		return err
+	}
 	ob, err := newOutbox(cfg, store, log)
 	if err != nil {
 		return err
