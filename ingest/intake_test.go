@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -637,5 +639,37 @@ func TestPipelineLetsGoOfWhatItStored(t *testing.T) {
 	if len(p.c.byID) != 0 || len(p.c.byFrom) != 0 || p.c.held != 0 {
 		t.Errorf("after the import the pipeline still names %d Message-IDs and %d senders, %d bytes held",
 			len(p.c.byID), len(p.c.byFrom), p.c.held)
+	}
+}
+
+// TestHandOffCutShortStoresNothing: a pipe that dies in the middle of its
+// message gets TEMP, and nothing is stored: the MTA's retry is the letter,
+// not a second copy beside a truncated one.
+func TestHandOffCutShortStoresNothing(t *testing.T) {
+	in, _, db := newTestIntake(t)
+	path := filepath.Join(t.TempDir(), "ingest.sock")
+	srv, err := ListenSocket(path, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() { srv.Close() })
+	raw := msg("Bansos belum cair sejak Maret", "From: warga@example.id", "Subject: Bansos", "Message-ID: <cut@example.id>")
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "%s pipe 0 %d %d\n", socketMagic, len(raw), len(raw))
+	c.Write(raw[:len(raw)/2])
+	c.(*net.UnixConn).CloseWrite()
+	answer, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(answer), "TEMP") {
+		t.Errorf("answer %q to a message cut short, want TEMP", answer)
+	}
+	var n int
+	db.QueryRow(`SELECT count(*) FROM inbound_messages`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d messages stored from a message cut short", n)
 	}
 }

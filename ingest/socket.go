@@ -112,13 +112,36 @@ func (s *SocketServer) handle(c net.Conn) {
 		}
 		src.Recipients = append(src.Recipients, strings.TrimSpace(rc))
 	}
-	res, err := s.in.Receive(context.Background(), io.LimitReader(r, n), src)
+	res, err := s.in.Receive(context.Background(), &exactReader{r: r, left: n}, src)
 	if err != nil {
 		s.log.Error("hand-off: not stored, the pipe will exit 75", "err", err)
 		answer("TEMP %s", strings.ReplaceAll(err.Error(), "\n", " "))
 		return
 	}
 	answer("OK %s %s", res.Outcome, res.Ticket)
+}
+
+// exactReader reads the n bytes a request announced, and fails rather
+// than end early: a pipe that dies mid-write must get its message back
+// (TEMP, the MTA retries), not a truncated letter stored as a whole one.
+type exactReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
 }
 
 // HandOff gives a message to the serve listening at path. handled is
