@@ -15,20 +15,21 @@ import (
 
 // Reason codes, each with the arguments its sentence takes.
 const (
-	ReasonAlertBurst    = "alert_burst"   // n alerts to the agent in 10 minutes
-	ReasonAutoresponses = "autoresponses" // n autoresponses in the hour
-	ReasonTicketBurst   = "ticket_burst"  // n mails about the ticket in 10 minutes
-	ReasonHourly        = "hourly"        // n mails to the address in the hour
-	ReasonBouncing      = "bouncing"      // date of the bounce
-	ReasonAutomatic     = "automatic"     // what made the mail automatic
-	ReasonEmptyPath     = "empty_path"    // a delivery notice
-	ReasonNoAutoreply   = "no_autoreply"  // X-Auto-Response-Suppress
-	ReasonNoSender      = "no_sender"     // the sender's address unreadable
-	ReasonRepeatedText  = "repeated_text" // n times the same text
-	ReasonUnfiled       = "unfiled"       // filed by the fallback
-	ReasonLoop          = "loop"          // another loop guard: its words
-	ReasonServer        = "server"        // the mail server's answer
-	ReasonUnknown       = "unknown"       // anything else: the text itself
+	ReasonAlertBurst    = "alert_burst"    // n alerts to the agent in 10 minutes
+	ReasonAlertsWaiting = "alerts_waiting" // the agent's alerts wait for a digest
+	ReasonAutoresponses = "autoresponses"  // n autoresponses in the hour
+	ReasonTicketBurst   = "ticket_burst"   // n mails about the ticket in 10 minutes
+	ReasonHourly        = "hourly"         // n mails to the address in the hour
+	ReasonBouncing      = "bouncing"       // date of the bounce
+	ReasonAutomatic     = "automatic"      // what made the mail automatic
+	ReasonEmptyPath     = "empty_path"     // a delivery notice
+	ReasonNoAutoreply   = "no_autoreply"   // X-Auto-Response-Suppress
+	ReasonNoSender      = "no_sender"      // the sender's address unreadable
+	ReasonRepeatedText  = "repeated_text"  // n times the same text
+	ReasonUnfiled       = "unfiled"        // filed by the fallback
+	ReasonLoop          = "loop"           // another loop guard: its words
+	ReasonServer        = "server"         // the mail server's answer
+	ReasonUnknown       = "unknown"        // anything else: the text itself
 )
 
 var reasonPatterns = []struct {
@@ -36,6 +37,7 @@ var reasonPatterns = []struct {
 	re   *regexp.Regexp
 }{
 	{ReasonAlertBurst, regexp.MustCompile(`^(\d+) alerts to this agent in 10 minutes`)},
+	{ReasonAlertsWaiting, regexp.MustCompile(`^alerts to this agent are waiting for their digest`)},
 	{ReasonAutoresponses, regexp.MustCompile(`^(\d+) autoresponses to this address in the last hour`)},
 	{ReasonTicketBurst, regexp.MustCompile(`^(\d+) mails about this ticket to this address in 10 minutes`)},
 	{ReasonHourly, regexp.MustCompile(`^(\d+) mails to this address in the last hour`)},

@@ -277,7 +277,7 @@ func TestWebTranslationsCoverEveryKey(t *testing.T) {
 			t.Errorf("mailkind.%s missing", k)
 		}
 	}
-	for _, c := range []string{outbound.ReasonAlertBurst, outbound.ReasonAutoresponses, outbound.ReasonTicketBurst, outbound.ReasonHourly,
+	for _, c := range []string{outbound.ReasonAlertBurst, outbound.ReasonAlertsWaiting, outbound.ReasonAutoresponses, outbound.ReasonTicketBurst, outbound.ReasonHourly,
 		outbound.ReasonBouncing, outbound.ReasonAutomatic, outbound.ReasonEmptyPath, outbound.ReasonNoAutoreply, outbound.ReasonNoSender,
 		outbound.ReasonRepeatedText, outbound.ReasonUnfiled, outbound.ReasonLoop, outbound.ReasonServer, outbound.ReasonUnknown} {
 		if _, ok := messages["mailreason."+c]; !ok {
