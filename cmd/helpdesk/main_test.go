@@ -63,7 +63,9 @@ func TestRegistrationTimeZonesOnAHostWithoutTZData(t *testing.T) {
 			cmd = exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c",
 				strings.Join(hide, "") + `exec "$0" "$@"`}, args...)...)
 		} else {
-			t.Logf("unshare --mount: %v: the system's zoneinfo stays visible to the child; only ZONEINFO and GOROOT are empty", err)
+			// With the system's zoneinfo visible the child would pass
+			// without the embedded tzdata: that proves nothing.
+			t.Skipf("SKIPPED LOUDLY: unshare --mount: %v: cannot hide the system's zoneinfo (run as root, or with user namespaces)", err)
 		}
 	}
 	cmd.Env = env
