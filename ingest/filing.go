@@ -417,7 +417,9 @@ func (in *Intake) open(ctx context.Context, tx *tickets.Tx, d *delivery, refers 
 			// A topic renamed or retired since the mailbox was set up:
 			// the ticket is still opened, in the default department, and
 			// the log says why it has no topic.
-			in.log.Warn("the mailbox's help topic does not exist or is retired", "mailbox", d.src.Mailbox, "topic", d.src.Topic)
+			if _, logged := in.badTopics.LoadOrStore(d.src.Topic, true); !logged {
+				in.log.Warn("the mailbox's help topic does not exist or is retired: its mail is filed without one", "mailbox", d.src.Mailbox, "topic", d.src.Topic)
+			}
 			topic, err = nil, nil
 		case err != nil:
 			return "", err

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -110,6 +111,9 @@ type Intake struct {
 	lim     Limits
 	back    bool
 	auth    *Authenticator
+	// badTopics are the mailbox topics already logged as missing: once
+	// each, not for every letter of an archive.
+	badTopics sync.Map
 }
 
 // NewIntake returns an Intake storing into store.
