@@ -245,7 +245,7 @@ func parseMsgIDs(v string) []string {
 	if ms == nil {
 		for _, f := range strings.Fields(v) {
 			if strings.Contains(f, "@") {
-				if id := CanonicalMessageID(f); id != "" {
+				if id := tickets.CanonicalMessageID(f); id != "" {
 					out = append(out, id)
 				}
 			}
@@ -256,16 +256,12 @@ func parseMsgIDs(v string) []string {
 		// RFC 5322 section 4.5.4 (obsolete syntax) allows comments and
 		// folding whitespace inside a message id.
 		raw := strings.Join(strings.Fields(stripComments(m[1])), "")
-		if id := CanonicalMessageID(raw); id != "" {
+		if id := tickets.CanonicalMessageID(raw); id != "" {
 			out = append(out, id)
 		}
 	}
 	return out
 }
-
-// CanonicalMessageID is tickets.CanonicalMessageID: one canonical form for
-// the intake, the store and the outbox.
-func CanonicalMessageID(id string) string { return tickets.CanonicalMessageID(id) }
 
 var (
 	dateComment = regexp.MustCompile(`\([^()]*\)`)

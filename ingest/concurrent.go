@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 
@@ -30,13 +31,10 @@ type groupDelivery struct {
 	ctx         context.Context
 	commitGroup func(ctx context.Context, items []Item) ([]Result, error)
 	deliverOne  func(ctx context.Context, raw []byte, src Source) (Result, error)
-	log         interface {
-		Debug(string, ...any)
-		Warn(string, ...any)
-	}
-	sem    chan struct{}
-	wg     sync.WaitGroup
-	stored func(n int) // told how many of a group were stored
+	log         *slog.Logger
+	sem         chan struct{}
+	wg          sync.WaitGroup
+	stored      func(n int) // told how many of a group were stored
 
 	mu      sync.Mutex
 	room    *sync.Cond // signalled when held bytes drop
@@ -74,10 +72,7 @@ func newGroupDelivery(ctx context.Context, p *Poller) *groupDelivery {
 }
 
 func newGroups(ctx context.Context, commit func(context.Context, []Item) ([]Result, error),
-	one func(context.Context, []byte, Source) (Result, error), log interface {
-		Debug(string, ...any)
-		Warn(string, ...any)
-	}) *groupDelivery {
+	one func(context.Context, []byte, Source) (Result, error), log *slog.Logger) *groupDelivery {
 	c := &groupDelivery{ctx: ctx, commitGroup: commit, deliverOne: one, log: log, sem: make(chan struct{}, groupsInFlight),
 		byID: map[string]*group{}, byFrom: map[string]*group{}}
 	c.room = sync.NewCond(&c.mu)

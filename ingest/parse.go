@@ -11,6 +11,8 @@ import (
 	// Registers the charsets go-message and our own decoding look up
 	// (windows-1252, koi8-r, iso-2022-jp, gb2312, ...).
 	_ "github.com/emersion/go-message/charset"
+
+	"github.com/kemsos/helpdesk/tickets"
 )
 
 // Limits bound the work Parse does on one message. A zero field takes its
@@ -51,7 +53,7 @@ type Attachment struct {
 
 // Message is the parsed view of one inbound mail.
 type Message struct {
-	MessageID       string   // canonical (see CanonicalMessageID); "" when absent or unusable, never invented here
+	MessageID       string   // canonical (see tickets.CanonicalMessageID); "" when absent or unusable, never invented here
 	InReplyTo       []string // canonical ids
 	References      []string // canonical ids, in header order
 	From            Address  // first mailbox of From, else Sender, else Reply-To, else Return-Path; see FromHeader
@@ -520,9 +522,9 @@ func (c *collector) related(p *part) {
 		return
 	}
 	root := 0
-	if start := CanonicalMessageID(p.params["start"]); start != "" {
+	if start := tickets.CanonicalMessageID(p.params["start"]); start != "" {
 		for i, ch := range p.children {
-			if CanonicalMessageID(ch.hdr.get("Content-Id")) == start {
+			if tickets.CanonicalMessageID(ch.hdr.get("Content-Id")) == start {
 				root = i
 			}
 		}
@@ -605,7 +607,7 @@ func (c *collector) nestedMessage(p *part, inReport bool) {
 	c.addAttachment(Attachment{
 		Filename:    name,
 		ContentType: "message/rfc822",
-		ContentID:   CanonicalMessageID(p.hdr.get("Content-Id")),
+		ContentID:   tickets.CanonicalMessageID(p.hdr.get("Content-Id")),
 		Data:        data,
 	})
 }
@@ -614,7 +616,7 @@ func (c *collector) attach(p *part, inRelated bool) {
 	data, problem := transferDecode(p.hdr.get("Content-Transfer-Encoding"), p.raw)
 	name := c.filename(p)
 	disp, _ := parseMediaType(p.hdr.get("Content-Disposition"))
-	cid := CanonicalMessageID(p.hdr.get("Content-Id"))
+	cid := tickets.CanonicalMessageID(p.hdr.get("Content-Id"))
 	inline := cid != "" && (disp == "inline" || inRelated && disp != "attachment")
 	a := Attachment{
 		Filename:    name,

@@ -247,9 +247,7 @@ func (r *Renderer) templates(lang string, kind NoticeKind) (string, *texttemplat
 // one that files its mail itself needs one or two. serve parses them all
 // at start-up (CheckTemplates), so that a broken template stops it there
 // rather than a notice at run time.
-var defaultRenderer = sync.OnceValues(func() (*Renderer, error) {
-	return &Renderer{lazy: templates.Mail, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}, nil
-})
+var defaultRenderer = &Renderer{lazy: templates.Mail, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
 
 // CheckTemplates parses the embedded templates, reporting the first error.
 func CheckTemplates() error {
@@ -262,11 +260,7 @@ var ErrUnknownNotice = errors.New("outbound: unknown notice kind")
 
 // Render renders a notice with the embedded templates.
 func Render(kind NoticeKind, d NoticeData) (subject, text, html string, err error) {
-	r, err := defaultRenderer()
-	if err != nil {
-		return "", "", "", err
-	}
-	return r.Render(kind, d)
+	return defaultRenderer.Render(kind, d)
 }
 
 // Render returns the subject (one line), the text body starting with the

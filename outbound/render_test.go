@@ -221,7 +221,7 @@ func TestLazyTemplatesRenderAsTheParsedOnes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lazy, _ := defaultRenderer()
+	lazy := defaultRenderer
 	var wg sync.WaitGroup
 	for _, lang := range []string{"id", "en", "fr"} {
 		for _, kind := range NoticeKinds {

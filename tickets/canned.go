@@ -138,10 +138,7 @@ var placeholderRe = regexp.MustCompile(`\{([a-z_]+)\}`)
 // agent answering; loc is the citizen's time zone (nil: Jakarta).
 func ExpandCanned(body string, t *Ticket, agent *Agent, loc *time.Location) string {
 	if loc == nil {
-		loc = time.FixedZone("WIB", 7*3600)
-		if l, err := time.LoadLocation("Asia/Jakarta"); err == nil {
-			loc = l
-		}
+		loc = jakarta
 	}
 	due := ""
 	if t.DueAt.Valid {

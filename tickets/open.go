@@ -292,7 +292,7 @@ func dueDate(from time.Time, graceHours int) time.Time {
 // openAgain makes a resolved or closed ticket Open again (an agent's
 // choice, or its owner's reply) with a fresh due date from its plan.
 func (s *Store) openAgain(ctx context.Context, tx *Tx, t *Ticket, now time.Time) error {
-	hours := 48 // a ticket whose plan was removed keeps the manual's 2×24 h
+	hours := defaultGraceHours // a ticket whose plan was removed keeps the manual's 2×24 h
 	if t.SLAPlanID.Valid {
 		if err := s.prep(tx).GetContext(ctx, &hours, `SELECT grace_hours FROM sla_plans WHERE id = $1`, t.SLAPlanID.Int64); ignoreNoRows(err) != nil {
 			return err

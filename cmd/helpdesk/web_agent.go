@@ -9,22 +9,6 @@ import (
 	"github.com/kemsos/helpdesk/tickets"
 )
 
-// agentDepartments lists the departments the agent works in (all for
-// admins), for the queue's filter.
-func (s *server) agentDepartments(r *http.Request, a *tickets.Agent) ([]tickets.Department, error) {
-	all, err := s.store.Departments(r.Context())
-	if err != nil || a.IsAdmin {
-		return all, err
-	}
-	var out []tickets.Department
-	for _, d := range all {
-		if a.CanSeeDepartment(d.ID) {
-			out = append(out, d)
-		}
-	}
-	return out, nil
-}
-
 // agentTicketData is Gambar 14.
 type agentTicketData struct {
 	Ticket       *tickets.Ticket
