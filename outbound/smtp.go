@@ -554,7 +554,9 @@ func classify(ctx context.Context, err error) error {
 	if errors.As(err, &re) {
 		code = re.Code
 	}
-	return &SendError{Temporary: temporary(p, code), Session: p != phaseMessage, Code: code, Err: err}
+	// 530 to MAIL FROM is the session's too (see temporary): the other
+	// claimed mails must wait with it, not each knock again.
+	return &SendError{Temporary: temporary(p, code), Session: p != phaseMessage || code == 530, Code: code, Err: err}
 }
 
 // connectionLost reports whether the connection can no longer be used: an

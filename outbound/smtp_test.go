@@ -253,6 +253,16 @@ func TestOnlyARefusalOfTheMessageIsPermanent(t *testing.T) {
 			t.Errorf("temporary(%v, %d) = %v, want %v: %s", tt.phase, tt.code, got, tt.want, tt.why)
 		}
 	}
+	// A session problem holds every claimed mail back, not just this one.
+	for _, c := range []struct {
+		code    int
+		session bool
+	}{{530, true}, {550, false}, {451, false}} {
+		err := classify(context.Background(), &phaseError{phase: phaseMessage, err: &smtp.SMTPError{Code: c.code, Message: "x"}})
+		if se := asSendError(t, err); se.Session != c.session {
+			t.Errorf("MAIL FROM answered %d: Session = %v, want %v", c.code, se.Session, c.session)
+		}
+	}
 }
 
 func TestSendRefusesPlainTextToRemoteRelay(t *testing.T) {
